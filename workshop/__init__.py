@@ -1,0 +1,1 @@
+"""The workshop's shared layer: configuration, the Docker access layer, labels, setup."""

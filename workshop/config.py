@@ -1,0 +1,269 @@
+"""Configuration: layered env files, validated before anything is created.
+
+Layers, lowest precedence first:
+
+1. ``envs/defaults.env``          committed defaults
+2. ``envs/<profile>.env``         the profile named by ``WORKSHOP_PROFILE`` (optional)
+3. ``.env`` at the repository root local, untracked overrides
+4. the process environment
+
+The same files (in the same order) are handed to Docker Compose, whose own rule
+is that the process environment wins over env files: tasks and compose see the
+same values.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlsplit
+
+from workshop.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVS_DIR_NAME = "envs"
+DEFAULTS_NAME = "defaults.env"
+LOCAL_NAME = ".env"
+PROFILE_VAR = "WORKSHOP_PROFILE"
+ENVIRONMENT = "environment"
+
+_PROFILE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_CONTAINER_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+_PROJECT_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_LABEL_PREFIX_RE = re.compile(r"^[a-z0-9]+(?:[.-][a-z0-9]+)*$")
+# Docker's reference grammar: [host[:port]/]component(/component)*[:tag][@digest]
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_HOST = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)"
+_IMAGE_RE = re.compile(
+    rf"^{_HOST}?{_COMPONENT}(?:/{_COMPONENT})*(?::[\w][\w.-]{{0,127}})?(?:@sha256:[a-f0-9]{{64}})?$"
+)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One resolved value and where it came from (a file path or ``environment``)."""
+
+    name: str
+    value: str
+    source: str
+
+    def fail(self, problem: str, fix: str) -> ConfigError:
+        """Build the one-line error for this setting: what is wrong and how to fix it."""
+        return ConfigError(f"{self.name}={self.value!r} (from {self.source}) {problem}; {fix}")
+
+
+def read_env_file(path: Path, root: Path) -> dict[str, str]:
+    """Parse one env file strictly: a line python-dotenv cannot parse is an error, not a warning."""
+    from dotenv import dotenv_values
+    from dotenv.parser import parse_stream
+
+    text = path.read_text(encoding="utf-8")
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            line = binding.original.string.strip()
+            raise ConfigError(
+                f"{display_path(path, root)}:{binding.original.line}: cannot parse {line!r}; "
+                "write it as NAME=value (quote values that contain spaces)"
+            )
+    return {k: (v or "") for k, v in dotenv_values(stream=io.StringIO(text)).items()}
+
+
+def display_path(path: Path, root: Path) -> str:
+    """A path relative to the repository when it lies inside it."""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+class Settings:
+    """The merged, source-tracked configuration. Typed accessors validate on read."""
+
+    def __init__(self, layers: list[tuple[str, Mapping[str, str]]], files: list[Path], root: Path):
+        # layers: highest precedence first
+        self._layers = layers
+        self.env_files = files
+        self.root = root
+
+    @classmethod
+    def load(cls, root: Path = ROOT, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Read the layers from ``root`` and pick the profile; raise ConfigError on bad files."""
+        environ = os.environ if environ is None else environ
+        defaults_path = root / ENVS_DIR_NAME / DEFAULTS_NAME
+        if not defaults_path.is_file():
+            raise ConfigError(
+                f"{display_path(defaults_path, root)} is missing; restore it with `git checkout -- {ENVS_DIR_NAME}`"
+            )
+        defaults = read_env_file(defaults_path, root)
+        local_path = root / LOCAL_NAME
+        local = read_env_file(local_path, root) if local_path.is_file() else {}
+
+        layers: list[tuple[str, Mapping[str, str]]] = [(ENVIRONMENT, environ)]
+        if local_path.is_file():
+            layers.append((LOCAL_NAME, local))
+        layers.append((display_path(defaults_path, root), defaults))
+        probe = cls(layers, [], root)
+        files = [defaults_path]
+
+        profile = probe.raw(PROFILE_VAR, required=False)
+        if profile is not None and profile.value:
+            if not _PROFILE_RE.match(profile.value):
+                raise profile.fail("is not a profile name", "use lowercase letters, digits, '-' or '_'")
+            profile_path = root / ENVS_DIR_NAME / f"{profile.value}.env"
+            if not profile_path.is_file():
+                known = sorted(p.stem for p in (root / ENVS_DIR_NAME).glob("*.env") if p.name != DEFAULTS_NAME)
+                raise profile.fail(
+                    "names no profile",
+                    f"choose one of {', '.join(known) or '(none)'} or leave it empty",
+                )
+            layers.insert(-1, (display_path(profile_path, root), read_env_file(profile_path, root)))
+            files.append(profile_path)
+        if local_path.is_file():
+            files.append(local_path)
+        return cls(layers, files, root)
+
+    # -- raw access -------------------------------------------------------------------------
+    def raw(self, name: str, *, required: bool = True) -> Setting | None:
+        """The setting from the highest layer that defines it."""
+        for source, values in self._layers:
+            if name in values:
+                return Setting(name, values[name], source)
+        if required:
+            raise ConfigError(f"{name} is not set; add {name}=... to .env or {ENVS_DIR_NAME}/{DEFAULTS_NAME}")
+        return None
+
+    @property
+    def profile(self) -> str:
+        """The selected profile, or '' for none."""
+        setting = self.raw(PROFILE_VAR, required=False)
+        return setting.value if setting else ""
+
+    def names(self) -> list[str]:
+        """Every name defined by a file layer (the environment adds no new names)."""
+        seen: dict[str, None] = {}
+        for source, values in reversed(self._layers):
+            if source != ENVIRONMENT:
+                seen.update(dict.fromkeys(values))
+        return list(seen)
+
+    def source(self, name: str) -> str:
+        """Where the effective value of ``name`` comes from."""
+        setting = self.raw(name)
+        assert setting is not None
+        return setting.source
+
+    # -- typed accessors ----------------------------------------------------------------------
+    def _get(self, name: str) -> Setting:
+        setting = self.raw(name)
+        assert setting is not None
+        return setting
+
+    def text(self, name: str, *, allow_empty: bool = False) -> str:
+        """A string; empty is refused unless ``allow_empty``."""
+        setting = self._get(name)
+        if not allow_empty and not setting.value.strip():
+            raise setting.fail("is empty", f"set {name} to a value")
+        return setting.value
+
+    def integer(self, name: str, low: int, high: int) -> int:
+        """An integer within [low, high]."""
+        setting = self._get(name)
+        try:
+            number = int(setting.value.strip())
+        except ValueError:
+            raise setting.fail("is not a whole number", f"set {name} to a number from {low} to {high}") from None
+        if not low <= number <= high:
+            raise setting.fail("is out of range", f"set {name} to a number from {low} to {high}")
+        return number
+
+    def number(self, name: str, low: float, high: float) -> float:
+        """A decimal number within [low, high]."""
+        setting = self._get(name)
+        try:
+            number = float(setting.value.strip())
+        except ValueError:
+            raise setting.fail("is not a number", f"set {name} to a number from {low} to {high}") from None
+        if not low <= number <= high:
+            raise setting.fail("is out of range", f"set {name} to a number from {low} to {high}")
+        return number
+
+    def port(self, name: str) -> int:
+        """A TCP port number, 1-65535."""
+        return self.integer(name, 1, 65535)
+
+    def image(self, name: str) -> str:
+        """A Docker image reference such as ``ubuntu:24.04`` or ``registry:5000/team/app:1.2``."""
+        setting = self._get(name)
+        value = setting.value.strip()
+        if not value:
+            raise setting.fail("is empty", f"set {name} to an image reference such as ubuntu:24.04")
+        if not _IMAGE_RE.match(value):
+            raise setting.fail(
+                "is not a valid image reference",
+                f"use lowercase name[:tag], e.g. {name}=ubuntu:24.04",
+            )
+        return value
+
+    def container_name(self, name: str) -> str:
+        """A container (or volume/network) name as Docker accepts it."""
+        setting = self._get(name)
+        if not _CONTAINER_NAME_RE.match(setting.value):
+            raise setting.fail(
+                "is not a valid container name",
+                "use letters, digits, '_', '.' or '-', starting with a letter or digit",
+            )
+        return setting.value
+
+    def project(self, name: str) -> str:
+        """A compose project name (also the value of our project label)."""
+        setting = self._get(name)
+        if not _PROJECT_RE.match(setting.value):
+            raise setting.fail("is not a valid project name", "use lowercase letters, digits, '-' or '_'")
+        return setting.value
+
+    def label_prefix(self, name: str) -> str:
+        """A reverse-DNS label namespace such as ``io.example.workshop``."""
+        setting = self._get(name)
+        if not _LABEL_PREFIX_RE.match(setting.value):
+            raise setting.fail("is not a valid label prefix", "use lowercase reverse-DNS form, e.g. io.example.app")
+        return setting.value
+
+    def directory(self, name: str) -> Path:
+        """An existing directory; relative paths are taken from the repository root."""
+        setting = self._get(name)
+        if not setting.value.strip():
+            raise setting.fail("is empty", f"set {name} to a folder")
+        path = Path(setting.value).expanduser()
+        path = path if path.is_absolute() else self.root / path
+        if not path.is_dir():
+            raise setting.fail("is not an existing folder", f"create it or point {name} at a folder that exists")
+        return path.resolve()
+
+    def url(self, name: str) -> str:
+        """An http(s) URL with a host."""
+        return check_url(self._get(name))
+
+
+def check_url(setting: Setting) -> str:
+    """Validate an http(s) URL held in ``setting``; return it unchanged."""
+    parts = urlsplit(setting.value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise setting.fail("is not an http(s) URL", f"set {setting.name} to e.g. https://example.com/")
+    return setting.value.strip()
+
+
+def set_local_value(root: Path, name: str, value: str) -> bool:
+    """Write ``name=value`` into the root ``.env`` (create it if needed). Return True if it changed."""
+    from dotenv import set_key
+
+    path = root / LOCAL_NAME
+    current = read_env_file(path, root) if path.is_file() else {}
+    if current.get(name) == value:
+        return False
+    path.touch(exist_ok=True)
+    set_key(str(path), name, value, quote_mode="never")
+    return True

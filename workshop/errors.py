@@ -1,0 +1,73 @@
+"""Errors a user can act on, and the translation of Docker's failures into one line each.
+
+Nothing here imports python-on-whales: its exceptions are recognised by class name so that
+``invoke --list`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+class WorkshopError(Exception):
+    """A failure the user can fix; its message is one line that says how."""
+
+
+class ConfigError(WorkshopError):
+    """A setting or env file is wrong."""
+
+
+def _class_names(exc: BaseException) -> set[str]:
+    return {cls.__name__ for cls in type(exc).__mro__}
+
+
+def last_line(text: str | None) -> str:
+    """The last non-empty line of docker's stderr, without the CLI's boilerplate prefixes."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if not lines:
+        return ""
+    line = lines[-1]
+    for prefix in ("docker: ", "Error response from daemon: ", "Error: "):
+        if line.startswith(prefix):
+            line = line[len(prefix):]
+    return line.rstrip(".")
+
+
+def docker_host() -> str:
+    """Where the docker CLI will connect, for messages."""
+    return os.environ.get("DOCKER_HOST") or "the default socket (unix:///var/run/docker.sock)"
+
+
+def describe_docker_failure(stderr: str | None, return_code: int | None = None) -> str:
+    """Turn docker's stderr into one actionable line."""
+    text = (stderr or "").lower()
+    if "permission denied" in text and ("docker.sock" in text or "docker daemon socket" in text):
+        return (
+            "permission denied on the Docker socket; add your user to the docker group "
+            "(sudo usermod -aG docker $USER) and log in again"
+        )
+    if (
+        "cannot connect to the docker daemon" in text
+        or "is the docker daemon running" in text
+        or "error during connect" in text
+        or ("dial unix" in text and "no such file" in text)
+    ):
+        return f"Docker daemon unreachable at {docker_host()}; start Docker (or run `invoke setup`), or fix DOCKER_HOST"
+    if "'compose' is not a docker command" in text or "unknown command: docker compose" in text:
+        return "Docker Compose v2 is missing; run `invoke setup` (or install the docker-compose-plugin package)"
+    detail = last_line(stderr)
+    if not detail:
+        return f"docker failed (exit code {return_code})"
+    return detail
+
+
+def describe(exc: BaseException) -> str | None:
+    """One line for a failure the user can act on, or None for a bug (which should show its traceback)."""
+    names = _class_names(exc)
+    if isinstance(exc, WorkshopError):
+        return str(exc)
+    if "ClientNotFoundError" in names:
+        return "the docker CLI was not found on PATH; install Docker, or run `invoke setup`"
+    if "DockerException" in names:
+        return describe_docker_failure(getattr(exc, "stderr", None), getattr(exc, "return_code", None))
+    return None
