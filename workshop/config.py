@@ -31,16 +31,17 @@ LOCAL_NAME = ".env"
 PROFILE_VAR = "WORKSHOP_PROFILE"
 ENVIRONMENT = "environment"
 
-_PROFILE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_CONTAINER_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
-_PROJECT_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_LABEL_PREFIX_RE = re.compile(r"^[a-z0-9]+(?:[.-][a-z0-9]+)*$")
+_PROFILE_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_CONTAINER_NAME_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
+_PROJECT_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_LABEL_PREFIX_RE = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
 # Docker's reference grammar: [host[:port]/]component(/component)*[:tag][@digest]
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _HOST = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)"
 _IMAGE_RE = re.compile(
-    rf"^{_HOST}?{_COMPONENT}(?:/{_COMPONENT})*(?::[\w][\w.-]{{0,127}})?(?:@sha256:[a-f0-9]{{64}})?$"
+    rf"{_HOST}?{_COMPONENT}(?:/{_COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})?(?:@sha256:[a-f0-9]{{64}})?"
 )
+_INTEGER_RE = re.compile(r"[+-]?[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,12 @@ def read_env_file(path: Path, root: Path) -> dict[str, str]:
     text = path.read_text(encoding="utf-8")
     for binding in parse_stream(io.StringIO(text)):
         if binding.error:
-            line = binding.original.string.strip()
+            original = binding.original.string
+            # the failed entry starts right after the previous one: skip the blank lines it swallowed
+            line_number = binding.original.line + original[: len(original) - len(original.lstrip())].count("\n")
+            line = original.strip().splitlines()[0] if original.strip() else original
             raise ConfigError(
-                f"{display_path(path, root)}:{binding.original.line}: cannot parse {line!r}; "
+                f"{display_path(path, root)}:{line_number}: cannot parse {line!r}; "
                 "write it as NAME=value (quote values that contain spaces)"
             )
     return {k: (v or "") for k, v in dotenv_values(stream=io.StringIO(text)).items()}
@@ -111,7 +115,7 @@ class Settings:
 
         profile = probe.raw(PROFILE_VAR, required=False)
         if profile is not None and profile.value:
-            if not _PROFILE_RE.match(profile.value):
+            if not _PROFILE_RE.fullmatch(profile.value):
                 raise profile.fail("is not a profile name", "use lowercase letters, digits, '-' or '_'")
             profile_path = root / ENVS_DIR_NAME / f"{profile.value}.env"
             if not profile_path.is_file():
@@ -172,10 +176,9 @@ class Settings:
     def integer(self, name: str, low: int, high: int) -> int:
         """An integer within [low, high]."""
         setting = self._get(name)
-        try:
-            number = int(setting.value.strip())
-        except ValueError:
-            raise setting.fail("is not a whole number", f"set {name} to a number from {low} to {high}") from None
+        if not _INTEGER_RE.fullmatch(setting.value.strip()):
+            raise setting.fail("is not a whole number", f"set {name} to a number from {low} to {high}")
+        number = int(setting.value.strip())
         if not low <= number <= high:
             raise setting.fail("is out of range", f"set {name} to a number from {low} to {high}")
         return number
@@ -201,7 +204,7 @@ class Settings:
         value = setting.value.strip()
         if not value:
             raise setting.fail("is empty", f"set {name} to an image reference such as ubuntu:24.04")
-        if not _IMAGE_RE.match(value):
+        if not _IMAGE_RE.fullmatch(value):
             raise setting.fail(
                 "is not a valid image reference",
                 f"use lowercase name[:tag], e.g. {name}=ubuntu:24.04",
@@ -211,7 +214,7 @@ class Settings:
     def container_name(self, name: str) -> str:
         """A container (or volume/network) name as Docker accepts it."""
         setting = self._get(name)
-        if not _CONTAINER_NAME_RE.match(setting.value):
+        if not _CONTAINER_NAME_RE.fullmatch(setting.value):
             raise setting.fail(
                 "is not a valid container name",
                 "use letters, digits, '_', '.' or '-', starting with a letter or digit",
@@ -221,14 +224,14 @@ class Settings:
     def project(self, name: str) -> str:
         """A compose project name (also the value of our project label)."""
         setting = self._get(name)
-        if not _PROJECT_RE.match(setting.value):
+        if not _PROJECT_RE.fullmatch(setting.value):
             raise setting.fail("is not a valid project name", "use lowercase letters, digits, '-' or '_'")
         return setting.value
 
     def label_prefix(self, name: str) -> str:
         """A reverse-DNS label namespace such as ``io.example.workshop``."""
         setting = self._get(name)
-        if not _LABEL_PREFIX_RE.match(setting.value):
+        if not _LABEL_PREFIX_RE.fullmatch(setting.value):
             raise setting.fail("is not a valid label prefix", "use lowercase reverse-DNS form, e.g. io.example.app")
         return setting.value
 
@@ -250,8 +253,12 @@ class Settings:
 
 def check_url(setting: Setting) -> str:
     """Validate an http(s) URL held in ``setting``; return it unchanged."""
-    parts = urlsplit(setting.value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(setting.value.strip())
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        host = None
+    if not host or parts.scheme not in ("http", "https"):
         raise setting.fail("is not an http(s) URL", f"set {setting.name} to e.g. https://example.com/")
     return setting.value.strip()
 
@@ -265,5 +272,5 @@ def set_local_value(root: Path, name: str, value: str) -> bool:
     if current.get(name) == value:
         return False
     path.touch(exist_ok=True)
-    set_key(str(path), name, value, quote_mode="never")
+    set_key(str(path), name, value, quote_mode="auto")
     return True

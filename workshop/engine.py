@@ -7,8 +7,9 @@ second, which ``invoke --list`` should not pay.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from workshop.config import ROOT, Settings
 from workshop.errors import WorkshopError, last_line
@@ -116,3 +117,26 @@ def ensure_image(client: "DockerClient", image: str, setting: str) -> bool:
 def is_missing_image(exc: BaseException) -> bool:
     """True if a failed ``docker run --pull never`` failed only because the image is absent."""
     return type(exc).__name__ == "NoSuchImage" or "no such image" in (getattr(exc, "stderr", "") or "").lower()
+
+
+def _is_cli_noise(chunk: bytes, after_cli_error: bool) -> bool:
+    """The docker CLI's own error lines (we report those as one line), not the container's output."""
+    return chunk.startswith(b"docker: ") or (
+        after_cli_error and (not chunk.strip() or chunk.startswith(b"Run 'docker "))
+    )
+
+
+def copy_output(output: Iterable[tuple[str, bytes]], hide_cli_errors: bool = False) -> None:
+    """Copy streamed (source, line) pairs to our stdout/stderr as they arrive.
+
+    With ``hide_cli_errors``, lines the docker CLI prints about its own failure are dropped:
+    the caller turns the resulting exception into one clear line instead.
+    """
+    after_cli_error = False
+    for source, chunk in output:
+        if hide_cli_errors and source == "stderr" and _is_cli_noise(chunk, after_cli_error):
+            after_cli_error = True
+            continue
+        stream = sys.stdout if source == "stdout" else sys.stderr
+        stream.buffer.write(chunk)
+        stream.flush()

@@ -14,7 +14,7 @@ from invoke.exceptions import Exit
 from workshop.cli import say, task
 from workshop.config import Settings
 from workshop.display import container_state, table
-from workshop.engine import Project, claim_container, docker, ensure_image, is_missing_image
+from workshop.engine import Project, claim_container, copy_output, docker, ensure_image, is_missing_image
 from workshop.errors import WorkshopError
 
 EXAMPLE = "hello"
@@ -34,12 +34,7 @@ def run_foreground(settings: Settings, image_setting: str, command: list[str]) -
                 image, command, remove=True, init=True, pull="never",
                 labels=project.labels(EXAMPLE), stream=True,
             )
-            for source, chunk in output:
-                stream = sys.stdout if source == "stdout" else sys.stderr
-                if source == "stderr" and chunk.startswith(b"docker: "):
-                    continue  # the CLI's own error: reported below as one line
-                stream.buffer.write(chunk)
-                stream.flush()
+            copy_output(output, hide_cli_errors=True)
             return
         except DockerException as exc:
             if attempt == 1 and is_missing_image(exc):
@@ -142,10 +137,10 @@ def logs(c, follow=False, tail=0):
         raise WorkshopError(f"no container {name!r} (DAEMON_NAME); start it with `invoke daemon.start`")
     if tail < 0:
         raise WorkshopError(f"--tail={tail}: must be 0 (all lines) or a positive number of lines")
-    for source, chunk in client.container.logs(container, follow=follow, stream=True, tail=tail or None):
-        stream = sys.stdout if source == "stdout" else sys.stderr
-        stream.buffer.write(chunk)
-        stream.flush()
+    try:
+        copy_output(client.container.logs(container, follow=follow, stream=True, tail=tail or None))
+    except KeyboardInterrupt:
+        return  # Ctrl-C is how --follow is meant to end
 
 
 @task()

@@ -1,0 +1,173 @@
+"""Shared test fixtures.
+
+Integration tests (marker ``integration``) drive the real engine through the real CLI:
+``python -m invoke TASK`` in a subprocess, with a per-session project name and label
+value so they never touch a user's own example containers, and a cleanup that removes
+everything carrying that label, even when a test fails.
+
+Engine unreachable: under CI=true the run fails (never a silent skip); elsewhere the
+integration tests are skipped with the reason shown.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from workshop.config import Settings  # noqa: E402
+from workshop.engine import Project  # noqa: E402
+from workshop.errors import describe_docker_failure  # noqa: E402
+
+SESSION_TAG = uuid.uuid4().hex[:8]
+TEST_PROJECT = f"wstest-{SESSION_TAG}"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def engine_problem() -> str | None:
+    """None when `docker info` answers."""
+    from python_on_whales import DockerClient
+    from python_on_whales.client_config import ClientNotFoundError
+    from python_on_whales.exceptions import DockerException
+
+    try:
+        DockerClient().system.info()
+    except ClientNotFoundError:
+        return "docker CLI not found"
+    except DockerException as exc:
+        return describe_docker_failure(exc.stderr, exc.return_code)
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    integration = [item for item in items if "integration" in item.keywords]
+    if not integration:
+        return
+    problem = engine_problem()
+    if problem is None:
+        return
+    if in_ci():
+        pytest.exit(f"CI=true and the Docker engine is unreachable ({problem}); run `invoke setup`", returncode=3)
+    skip = pytest.mark.skip(reason=f"Docker engine unreachable: {problem} (run `invoke setup`)")
+    for item in integration:
+        item.add_marker(skip)
+
+
+@dataclass
+class Result:
+    """A finished CLI run."""
+
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def ok(self) -> "Result":
+        assert self.returncode == 0, f"{self.args} exited {self.returncode}\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}"
+        return self
+
+    def one_line_error(self, *words: str) -> str:
+        """Assert a clean failure: non-zero exit, one `error:` line naming ``words``, no traceback."""
+        assert self.returncode != 0, f"{self.args} should have failed\n{self.stdout}"
+        assert "Traceback" not in self.stderr + self.stdout, self.stderr
+        lines = [line for line in self.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1, f"expected one error line, got:\n{self.stderr}"
+        assert lines[0].startswith("error: "), lines[0]
+        for word in words:
+            assert word in lines[0], f"{word!r} not in {lines[0]!r}"
+        return lines[0]
+
+
+@dataclass
+class Workshop:
+    """Runs `invoke` tasks as a user would, with test-scoped names in the environment."""
+
+    env: dict[str, str] = field(default_factory=dict)
+
+    def environ(self, **overrides: str) -> dict[str, str]:
+        environ = dict(os.environ)
+        environ.update(self.env)
+        environ.update(overrides)
+        return environ
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "invoke", *args]
+
+    def run(self, *args: str, timeout: float = 180, env: dict[str, str] | None = None, **overrides: str) -> Result:
+        command = self.command(*args)
+        completed = subprocess.run(
+            command, cwd=ROOT, env=env or self.environ(**overrides), stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=timeout,
+        )
+        return Result(command, completed.returncode, completed.stdout, completed.stderr)
+
+    def popen(self, *args: str, **overrides: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            self.command(*args), cwd=ROOT, env=self.environ(**overrides), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        )
+
+
+@pytest.fixture(scope="session")
+def docker_client():
+    from python_on_whales import DockerClient
+
+    return DockerClient()
+
+
+def project_resources(client, project: str) -> dict[str, list]:
+    """Everything on the engine carrying the project label ``project``."""
+    label = Project(project, Settings.load().label_prefix("WORKSHOP_LABEL_PREFIX")).filters()
+    return {
+        "containers": client.container.list(all=True, filters=label),
+        "volumes": client.volume.list(filters=label),
+        "networks": client.network.list(filters=label),
+        "images": client.image.list(filters=label),
+    }
+
+
+def remove_project(client, project: str) -> None:
+    """Remove everything labelled with ``project`` (containers first)."""
+    found = project_resources(client, project)
+    if found["containers"]:
+        client.container.remove(found["containers"], force=True, volumes=True)
+    for network in found["networks"]:
+        network.remove()
+    for volume in found["volumes"]:
+        volume.remove()
+    for image in found["images"]:
+        client.image.remove(image, force=True)
+
+
+@pytest.fixture
+def workshop(docker_client, request):
+    """A Workshop whose resources are named and labelled for this test only, removed afterwards."""
+    tag = f"{TEST_PROJECT}-{uuid.uuid4().hex[:6]}"
+    shop = Workshop(env={
+        "WORKSHOP_PROJECT": tag,
+        "DAEMON_NAME": f"{tag}-daemon",
+        "DAEMON_INTERVAL": "1",
+        "DAEMON_MESSAGE": "hello world",
+        "HELLO_MESSAGE": "Hello world",
+    })
+    shop.project = tag
+    yield shop
+    remove_project(docker_client, tag)
+
+
+@pytest.fixture
+def resources(docker_client):
+    """resources(project) -> what the engine holds for that project label."""
+    return lambda project: project_resources(docker_client, project)
