@@ -25,7 +25,7 @@ def test(c, unit=False, keyword=None):
         setup(c)
     if keyword:
         args += ["-k", keyword]
-    say(f"$ {' '.join(args[1:])}")
+    say(f"$ pytest {' '.join(args[3:])}".rstrip())
     result = subprocess.run(args, cwd=ROOT)
     if result.returncode != 0:
         raise Exit(code=result.returncode)
