@@ -3,7 +3,9 @@ with its example (examples/*/tasks.py) or, for the workshop as a whole, in works
 
 from invoke import Collection
 
+from examples.curl.tasks import curl
 from examples.hello.tasks import daemon, hello
+from examples.nginx.tasks import nginx
 from workshop.provision import setup
 from workshop.testing import test
 
@@ -12,3 +14,5 @@ ns.add_task(setup)
 ns.add_task(test)
 ns.add_collection(hello)
 ns.add_collection(daemon)
+ns.add_collection(nginx)
+ns.add_collection(curl)

@@ -12,6 +12,7 @@ integration tests are skipped with the reason shown.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -151,8 +152,15 @@ def remove_project(client, project: str) -> None:
         client.image.remove(image, force=True)
 
 
+def free_port() -> int:
+    """A TCP port nothing listens on right now, on 127.0.0.1."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture
-def workshop(docker_client, request):
+def workshop(docker_client, tmp_path):
     """A Workshop whose resources are named and labelled for this test only, removed afterwards."""
     tag = f"{TEST_PROJECT}-{uuid.uuid4().hex[:6]}"
     shop = Workshop(env={
@@ -161,6 +169,13 @@ def workshop(docker_client, request):
         "DAEMON_INTERVAL": "1",
         "DAEMON_MESSAGE": "hello world",
         "HELLO_MESSAGE": "Hello world",
+        "NGINX_NAME": f"{tag}-nginx",
+        "NGINX_PORT": str(free_port()),
+        "NGINX_BIND": "127.0.0.1",
+        "NGINX_HTML_DIR": "examples/nginx/html",
+        "CURL_IMAGE": f"{tag}-curl",
+        "CURL_VERSION": "1.0",
+        "CURL_RESULTS_DIR": str(tmp_path / "vol"),
     })
     shop.project = tag
     yield shop

@@ -8,6 +8,7 @@ stderr and exit code 1, never a traceback. Ctrl-C ends a task quietly with code 
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from typing import Any, Callable
 
@@ -29,6 +30,10 @@ def task(*, help: dict[str, str] | None = None, **options: Any) -> Callable[[Cal
                 return body(c, *args, **kwargs)
             except KeyboardInterrupt:
                 raise Exit(code=INTERRUPTED) from None
+            except BrokenPipeError:  # the reader went away (`invoke ... | head`): stop quietly
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                raise Exit(code=0) from None
             except Exit:
                 raise
             except Exception as exc:

@@ -42,6 +42,7 @@ _IMAGE_RE = re.compile(
     rf"{_HOST}?{_COMPONENT}(?:/{_COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})?(?:@sha256:[a-f0-9]{{64}})?"
 )
 _INTEGER_RE = re.compile(r"[+-]?[0-9]+")
+_TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,13 @@ class Settings:
             )
         return value
 
+    def tag(self, name: str) -> str:
+        """An image tag such as ``1.0`` or ``bookworm``."""
+        setting = self._get(name)
+        if not _TAG_RE.fullmatch(setting.value):
+            raise setting.fail("is not a valid image tag", "use up to 128 letters, digits, '.', '_' or '-'")
+        return setting.value
+
     def container_name(self, name: str) -> str:
         """A container (or volume/network) name as Docker accepts it."""
         setting = self._get(name)
@@ -245,6 +253,16 @@ class Settings:
         if not path.is_dir():
             raise setting.fail("is not an existing folder", f"create it or point {name} at a folder that exists")
         return path.resolve()
+
+    def address(self, name: str) -> str:
+        """An IP address to bind to, such as 127.0.0.1 (this machine only) or 0.0.0.0 (everywhere)."""
+        import ipaddress
+
+        setting = self._get(name)
+        try:
+            return str(ipaddress.ip_address(setting.value.strip()))
+        except ValueError:
+            raise setting.fail("is not an IP address", f"set {name} to e.g. 127.0.0.1 (this machine only)") from None
 
     def url(self, name: str) -> str:
         """An http(s) URL with a host."""

@@ -53,6 +53,11 @@ class Project:
             pairs.append(("label", f"{self.example_key}={example}"))
         return pairs
 
+    @property
+    def network(self) -> str:
+        """The name of the network the examples share."""
+        return f"{self.name}-net"
+
     def owns(self, labels: dict[str, str] | None, example: str | None = None) -> bool:
         """True if a resource with these labels is ours (and of ``example``, if given)."""
         labels = labels or {}
@@ -61,12 +66,13 @@ class Project:
         return example is None or labels.get(self.example_key) == example
 
 
-def docker(settings: Settings) -> "DockerClient":
+def docker(settings: Settings, profiles: list[str] | None = None) -> "DockerClient":
     """A python-on-whales client wired to our compose file and env files."""
     from python_on_whales import DockerClient
 
     return DockerClient(
         compose_files=[COMPOSE_FILE],
+        compose_profiles=profiles or [],
         compose_env_files=settings.env_files,
         compose_project_name=settings.project("WORKSHOP_PROJECT"),
         compose_project_directory=ROOT,
@@ -119,6 +125,85 @@ def is_missing_image(exc: BaseException) -> bool:
     return type(exc).__name__ == "NoSuchImage" or "no such image" in (getattr(exc, "stderr", "") or "").lower()
 
 
+class ContainerFailed(WorkshopError):
+    """The command inside a container ran and exited non-zero."""
+
+    def __init__(self, code: int, stderr: str):
+        self.code = code
+        self.stderr = stderr
+        super().__init__(last_line(stderr) or f"the container exited with code {code}")
+
+
+DOCKER_OWN_FAILURES = (125, 126, 127)  # docker run itself failed / not executable / not found
+
+
+def run_once(
+    client: "DockerClient", image: str, image_setting: str, command: list[str], show_stderr: bool = True, **options
+) -> None:
+    """``docker run --rm --init IMAGE COMMAND``, streaming its output as it comes.
+
+    The image is pulled only if absent (a pull failure is one line naming ``image_setting``).
+    A command that exits non-zero raises ContainerFailed with its code and stderr.
+    """
+    from python_on_whales.exceptions import DockerException
+
+    for attempt in (1, 2):
+        try:
+            output = client.run(image, command, remove=True, init=True, pull="never", stream=True, **options)
+            copy_output(output, hide_cli_errors=True, show_stderr=show_stderr)
+            return
+        except DockerException as exc:
+            if attempt == 1 and is_missing_image(exc):
+                ensure_image(client, image, image_setting)
+                continue
+            if exc.return_code in DOCKER_OWN_FAILURES:
+                raise
+            raise ContainerFailed(exc.return_code, exc.stderr or "") from None
+
+
+def show_logs(client: "DockerClient", container: "Container", follow: bool, tail: int) -> None:
+    """``docker logs [-f] [--tail N]``: copy the container's output; Ctrl-C ends --follow quietly."""
+    if tail < 0:
+        raise WorkshopError(f"--tail={tail}: must be 0 (all lines) or a positive number of lines")
+    try:
+        copy_output(client.container.logs(container, follow=follow, stream=True, tail=tail or None))
+    except KeyboardInterrupt:
+        return  # Ctrl-C is how --follow is meant to end
+
+
+def remove_container(client: "DockerClient", project: Project, example: str, name: str, setting: str) -> bool:
+    """Stop and remove our container ``name`` if it exists; return True if there was one."""
+    container = claim_container(client, project, example, name, setting)
+    if container is None:
+        return False
+    container.remove(force=True, volumes=True)
+    return True
+
+
+def ensure_network(client: "DockerClient", project: Project) -> str:
+    """The user-defined bridge network our examples share (containers reach each other by name)."""
+    from python_on_whales.exceptions import DockerException
+
+    name = project.network
+    if not client.network.exists(name):
+        try:
+            client.network.create(name, labels=project.labels("network"))
+        except DockerException as exc:  # created meanwhile by a concurrent task
+            if not client.network.exists(name):
+                raise exc from None
+    return name
+
+
+def build_service(settings: Settings, service: str) -> None:
+    """Build one service of our compose file (``docker compose build SERVICE``), output streamed.
+
+    ``docker compose build`` works with and without buildx, which neither python-on-whales'
+    ``docker.build`` (buildx only) nor ``legacy_build`` (breaks where buildx is the default) does.
+    """
+    client = docker(settings, profiles=[service])
+    copy_output(client.compose.build([service], stream_logs=True))
+
+
 def _is_cli_noise(chunk: bytes, after_cli_error: bool) -> bool:
     """The docker CLI's own error lines (we report those as one line), not the container's output."""
     return chunk.startswith(b"docker: ") or (
@@ -126,14 +211,17 @@ def _is_cli_noise(chunk: bytes, after_cli_error: bool) -> bool:
     )
 
 
-def copy_output(output: Iterable[tuple[str, bytes]], hide_cli_errors: bool = False) -> None:
+def copy_output(output: Iterable[tuple[str, bytes]], hide_cli_errors: bool = False, show_stderr: bool = True) -> None:
     """Copy streamed (source, line) pairs to our stdout/stderr as they arrive.
 
     With ``hide_cli_errors``, lines the docker CLI prints about its own failure are dropped:
-    the caller turns the resulting exception into one clear line instead.
+    the caller turns the resulting exception into one clear line instead; with
+    ``show_stderr=False`` all stderr is held back for the caller to report.
     """
     after_cli_error = False
     for source, chunk in output:
+        if source == "stderr" and not show_stderr:
+            continue  # kept by python-on-whales for the exception, reported by the caller
         if hide_cli_errors and source == "stderr" and _is_cli_noise(chunk, after_cli_error):
             after_cli_error = True
             continue

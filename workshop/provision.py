@@ -22,25 +22,17 @@ from typing import Callable
 
 from workshop.cli import say, task
 from workshop.config import PROFILE_VAR, ROOT, Settings, read_env_file, set_local_value
-from workshop.engine import Project
+from workshop.engine import Project, build_service
 from workshop.errors import WorkshopError, describe_docker_failure
 
 STATE_DIR = ROOT / ".workshop"
 OFFLINE_PROFILE = "offline"
 DAEMON_WAIT_SECONDS = 90
 
-#: Image settings each example needs; examples add theirs with `register_image`.
-IMAGE_SETTINGS: list[str] = ["BASE_IMAGE", "HELLO_IMAGE", "DAEMON_IMAGE"]
-#: Offline stand-ins built FROM the offline base: image setting -> builder(settings).
-STANDIN_BUILDERS: dict[str, Callable[[Settings], None]] = {}
-
-
-def register_image(setting: str, standin: Callable[[Settings], None] | None = None) -> None:
-    """Declare that an example needs the image named by ``setting`` (and how to build its stand-in)."""
-    if setting not in IMAGE_SETTINGS:
-        IMAGE_SETTINGS.append(setting)
-    if standin is not None:
-        STANDIN_BUILDERS[setting] = standin
+#: Image settings the examples run or build FROM (images we build ourselves are not listed).
+IMAGE_SETTINGS: list[str] = ["BASE_IMAGE", "HELLO_IMAGE", "DAEMON_IMAGE", "NGINX_IMAGE"]
+#: Offline stand-ins: image setting -> the docker-compose.yml service that builds it FROM the base.
+STANDIN_SERVICES: dict[str, str] = {"NGINX_IMAGE": "nginx-standin"}
 
 
 @dataclass
@@ -274,11 +266,7 @@ def build_offline_base(settings: Settings, image: str) -> None:
             leftover.unlink()
     say(f"        building {image}: debootstrap {suite} from {mirror} (about a minute; log: {log.relative_to(ROOT)})")
     system(["debootstrap", "--variant=minbase", suite, str(tree), mirror], log)
-    # what an image needs no copy of: package caches, docs, manuals
-    for junk in ("var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc", "usr/share/man", "usr/share/info"):
-        target = tree / junk
-        if target.is_dir():
-            system(["find", str(target), "-mindepth", "1", "-delete"])
+    slim_tree(tree)
     with tarfile.open(archive, "w") as tar:
         tar.add(tree, arcname=".")
     project = Project.from_settings(settings)
@@ -287,6 +275,34 @@ def build_offline_base(settings: Settings, image: str) -> None:
     DockerClient().image.import_(archive, tag=image, changes=changes, message=f"debootstrap --variant=minbase {suite}")
     system(["rm", "-rf", "--one-file-system", str(tree)])
     archive.unlink()
+
+
+#: apt and dpkg settings that keep images small, as the official Debian/Ubuntu images do:
+#: no package caches or lists left behind, no translations, no docs or manuals installed.
+SLIM_CONFIG = {
+    "etc/apt/apt.conf.d/docker-clean": (
+        'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/*.bin || true"; };\n'
+        'APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/*.bin || true"; };\n'
+        'Dir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n'
+    ),
+    "etc/apt/apt.conf.d/docker-no-languages": 'Acquire::Languages "none";\n',
+    "etc/apt/apt.conf.d/docker-gzip-indexes": 'Acquire::GzipIndexes "true";\n',
+    "etc/dpkg/dpkg.cfg.d/docker-excludes": (
+        "path-exclude /usr/share/doc/*\npath-include /usr/share/doc/*/copyright\n"
+        "path-exclude /usr/share/man/*\npath-exclude /usr/share/info/*\n"
+    ),
+}
+
+
+def slim_tree(tree: Path) -> None:
+    """Drop caches and docs from a debootstrap tree and configure apt/dpkg to keep it that way."""
+    for junk in ("var/cache/apt/archives", "var/cache/apt", "var/lib/apt/lists", "usr/share/doc", "usr/share/man", "usr/share/info"):
+        target = tree / junk
+        if target.is_dir():
+            system(["find", str(target), "-mindepth", "1", "-type", "f", "-delete"])
+    for relative, text in SLIM_CONFIG.items():
+        (tree / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tree / relative).write_text(text)
 
 
 def select_offline_profile() -> str:
@@ -323,9 +339,10 @@ def check_images() -> Outcome:
         actions.append(f"built {base} with debootstrap")
     actions.append(select_offline_profile())
     settings = Settings.load()
-    for setting, builder in STANDIN_BUILDERS.items():
+    for setting, service in STANDIN_SERVICES.items():
         if (setting, settings.image(setting)) in missing_images(settings):
-            builder(settings)
+            say(f"        building the stand-in for {setting}: docker compose build {service}")
+            build_service(settings, service)
             actions.append(f"built {settings.image(setting)} ({setting})")
     still = missing_images(settings)
     if still:

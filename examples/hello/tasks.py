@@ -14,35 +14,11 @@ from invoke.exceptions import Exit
 from workshop.cli import say, task
 from workshop.config import Settings
 from workshop.display import container_state, table
-from workshop.engine import Project, claim_container, copy_output, docker, ensure_image, is_missing_image
+from workshop.engine import ContainerFailed, Project, claim_container, docker, ensure_image, run_once, show_logs
 from workshop.errors import WorkshopError
 
 EXAMPLE = "hello"
 DAEMON_EXAMPLE = "daemon"
-
-
-def run_foreground(settings: Settings, image_setting: str, command: list[str]) -> None:
-    """``docker run --rm --init IMAGE COMMAND``: stream its output, pull the image only if absent."""
-    from python_on_whales.exceptions import DockerException
-
-    image = settings.image(image_setting)
-    project = Project.from_settings(settings)
-    client = docker(settings)
-    for attempt in (1, 2):
-        try:
-            output = client.run(
-                image, command, remove=True, init=True, pull="never",
-                labels=project.labels(EXAMPLE), stream=True,
-            )
-            copy_output(output, hide_cli_errors=True)
-            return
-        except DockerException as exc:
-            if attempt == 1 and is_missing_image(exc):
-                ensure_image(client, image, image_setting)
-                continue
-            if exc.return_code in (125, 126, 127):
-                raise
-            raise Exit(code=exc.return_code) from None  # the command itself failed: pass its code on
 
 
 @task()
@@ -50,7 +26,12 @@ def run(c):
     """Run a throwaway container that prints HELLO_MESSAGE (docker run ubuntu /bin/echo 'Hello world')."""
     settings = Settings.load()
     message = settings.text("HELLO_MESSAGE")
-    run_foreground(settings, "HELLO_IMAGE", ["/bin/echo", message])
+    image = settings.image("HELLO_IMAGE")
+    labels = Project.from_settings(settings).labels(EXAMPLE)
+    try:
+        run_once(docker(settings), image, "HELLO_IMAGE", ["/bin/echo", message], labels=labels)
+    except ContainerFailed as failed:
+        raise Exit(code=failed.code) from None  # the command's own status, passed on
 
 
 @task()
@@ -135,12 +116,7 @@ def logs(c, follow=False, tail=0):
     container = claim_container(client, project, DAEMON_EXAMPLE, name, "DAEMON_NAME")
     if container is None:
         raise WorkshopError(f"no container {name!r} (DAEMON_NAME); start it with `invoke daemon.start`")
-    if tail < 0:
-        raise WorkshopError(f"--tail={tail}: must be 0 (all lines) or a positive number of lines")
-    try:
-        copy_output(client.container.logs(container, follow=follow, stream=True, tail=tail or None))
-    except KeyboardInterrupt:
-        return  # Ctrl-C is how --follow is meant to end
+    show_logs(client, container, follow, tail)
 
 
 @task()

@@ -1,0 +1,205 @@
+"""Example 2 of the tutorial: nginx serving a folder of this machine through a read-only bind
+mount, published on a host port (docker run -d --name test-nginx -p 8080:80 -v $(pwd):...:ro nginx)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import webbrowser
+from dataclasses import dataclass
+from pathlib import Path
+
+from invoke import Collection
+
+from workshop.cli import say, task, warn
+from workshop.config import Settings
+from workshop.display import container_state
+from workshop.engine import (
+    Project, claim_container, docker, ensure_image, ensure_network, remove_container, show_logs,
+)
+from workshop.errors import WorkshopError
+from workshop.probe import http_url, port_is_free, wait_for_http
+
+EXAMPLE = "nginx"
+CONTAINER_PORT = 80
+SERVED_PATH = "/usr/share/nginx/html"
+LOG_LINES_ON_FAILURE = 20
+
+
+@dataclass(frozen=True)
+class NginxSettings:
+    """Everything nginx.up needs, validated."""
+
+    image: str
+    name: str
+    bind: str
+    port: int
+    html: Path
+    wait: float
+
+    @classmethod
+    def load(cls, settings: Settings) -> "NginxSettings":
+        """Read and check the NGINX_* settings."""
+        return cls(
+            image=settings.image("NGINX_IMAGE"),
+            name=settings.container_name("NGINX_NAME"),
+            bind=settings.address("NGINX_BIND"),
+            port=settings.port("NGINX_PORT"),
+            html=settings.directory("NGINX_HTML_DIR"),
+            wait=settings.number("NGINX_WAIT", 1, 600),
+        )
+
+    @property
+    def url(self) -> str:
+        """Where the page answers (a wildcard bind is reached through loopback)."""
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.bind, self.bind)
+        return http_url(host, self.port)
+
+    @property
+    def fingerprint(self) -> str:
+        """A short digest of the settings a running container was made with."""
+        text = f"{self.image}|{self.bind}|{self.port}|{self.html}"
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _context():
+    settings = Settings.load()
+    return NginxSettings.load(settings), Project.from_settings(settings), docker(settings)
+
+
+def fingerprint_key(project: Project) -> str:
+    """The label holding the settings fingerprint."""
+    return f"{project.label_prefix}.settings"
+
+
+def port_error(nginx: NginxSettings, settings: Settings) -> WorkshopError:
+    """The one line for a host port that is taken."""
+    setting = settings.raw("NGINX_PORT")
+    return setting.fail(
+        f"cannot be published: {nginx.bind}:{nginx.port} is already in use",
+        "stop what uses it or choose another NGINX_PORT in .env",
+    )
+
+
+@task()
+def up(c):
+    """Serve NGINX_HTML_DIR with nginx on NGINX_BIND:NGINX_PORT and wait until the page answers."""
+    from python_on_whales.exceptions import DockerException
+
+    settings = Settings.load()
+    nginx = NginxSettings.load(settings)
+    project = Project.from_settings(settings)
+    client = docker(settings)
+    container = claim_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME")
+    if container is not None:
+        same = container.config.labels.get(fingerprint_key(project)) == nginx.fingerprint
+        if container.state.running and same:
+            say(f"{nginx.name} is already up at {nginx.url}; nothing to do")
+            return
+        container.remove(force=True)
+        say(f"{nginx.name}: {'settings changed' if same is False else 'was stopped'}, replacing it")
+    if not port_is_free(nginx.bind, nginx.port):
+        raise port_error(nginx, settings)
+    ensure_image(client, nginx.image, "NGINX_IMAGE")
+    network = ensure_network(client, project)
+    labels = {**project.labels(EXAMPLE), fingerprint_key(project): nginx.fingerprint}
+    try:
+        container = client.run(
+            nginx.image, detach=True, name=nginx.name, init=True, labels=labels,
+            publish=[(f"{nginx.bind}:{nginx.port}", CONTAINER_PORT)],
+            volumes=[(nginx.html, SERVED_PATH, "ro")], networks=[network],
+        )
+    except DockerException as exc:
+        remove_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME")  # a "Created" leftover
+        text = (exc.stderr or "").lower()
+        if "port is already allocated" in text or "address already in use" in text:
+            raise port_error(nginx, settings) from None
+        raise
+    if wait_for_http(nginx.url, nginx.wait, alive=lambda: client.container.inspect(nginx.name).state.running) is None:
+        tail = client.container.logs(nginx.name, tail=LOG_LINES_ON_FAILURE)
+        warn(tail)
+        container.remove(force=True)
+        raise WorkshopError(
+            f"nginx did not answer 200 at {nginx.url} within {nginx.wait:g}s (NGINX_WAIT); "
+            "its last log lines are above; the container was removed"
+        )
+    say(f"{nginx.name} serving {nginx.html} (read-only) at {nginx.url}")
+
+
+@task(name="open")
+def open_page(c):
+    """Open the nginx page in your web browser (start it with `invoke nginx.up`)."""
+    nginx, project, client = _context()
+    container = claim_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME")
+    if container is None or not container.state.running:
+        raise WorkshopError(f"{nginx.name} is not running; start it with `invoke nginx.up`")
+    if webbrowser.open(nginx.url):
+        say(f"opened {nginx.url}")
+    else:
+        say(f"no web browser found; open {nginx.url} yourself")
+
+
+def summary(container, project: Project) -> list[tuple[str, str]]:
+    """The parts of `docker inspect` a reader wants first, as (field, value) pairs."""
+    state = container.state
+    rows = [
+        ("name", container.name),
+        ("id", container.id[:12]),
+        ("image", f"{container.config.image} ({container.image[:19]})"),
+        ("state", container_state(state.status, state.exit_code, state.started_at, state.finished_at)),
+    ]
+    for port, bindings in sorted((container.network_settings.ports or {}).items()):
+        for binding in bindings or []:
+            rows.append(("port", f"{binding.get('HostIp') or '0.0.0.0'}:{binding.get('HostPort')} -> {port}"))
+    for mount in container.mounts:
+        rows.append(("mount", f"{mount.source} -> {mount.destination} ({'rw' if mount.rw else 'ro'})"))
+    for network in sorted(container.network_settings.networks or {}):
+        rows.append(("network", network))
+    labels = container.config.labels or {}
+    rows.append(("labels", ", ".join(f"{k}={v}" for k, v in sorted(labels.items()) if k.startswith(project.label_prefix))))
+    return rows
+
+
+@task(help={"json": "print the whole `docker inspect` document instead of the summary"})
+def inspect(c, json_=False):
+    """Show the nginx container's image, state, ports and mounts (docker inspect test-nginx)."""
+    nginx, project, client = _context()
+    container = claim_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME")
+    if container is None:
+        raise WorkshopError(f"no container {nginx.name!r} (NGINX_NAME); start it with `invoke nginx.up`")
+    if json_:
+        document = container._get_inspect_result().model_dump(mode="json", by_alias=True, exclude_none=True)
+        json.dump(document, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    for field, value in summary(container, project):
+        say(f"{field + ':':<9}{value}")
+
+
+@task(help={
+    "follow": "keep streaming new lines until Ctrl-C",
+    "tail": "show only the last N lines (0, the default: all)",
+})
+def logs(c, follow=False, tail=0):
+    """Print nginx's access and error log (docker logs [-f] test-nginx)."""
+    nginx, project, client = _context()
+    container = claim_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME")
+    if container is None:
+        raise WorkshopError(f"no container {nginx.name!r} (NGINX_NAME); start it with `invoke nginx.up`")
+    show_logs(client, container, follow, tail)
+
+
+@task()
+def down(c):
+    """Stop and remove the nginx container (the served folder is untouched)."""
+    settings = Settings.load()
+    name = settings.container_name("NGINX_NAME")
+    project = Project.from_settings(settings)
+    if remove_container(docker(settings), project, EXAMPLE, name, "NGINX_NAME"):
+        say(f"{name} stopped and removed")
+    else:
+        say(f"no container {name!r}; nothing to do")
+
+
+nginx = Collection("nginx", up, open_page, inspect, logs, down)

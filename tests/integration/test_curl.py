@@ -1,0 +1,106 @@
+"""Example 3 against the real engine: build the curl image, run it against the nginx example
+over the shared network, fail on HTTP errors and on unverifiable TLS, clean up."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.integration
+
+COMMITTED_PAGE = ROOT / "examples" / "nginx" / "html" / "index.html"
+
+
+def results_of(workshop) -> Path:
+    return Path(workshop.env["CURL_RESULTS_DIR"]) / "results"
+
+
+def test_build_makes_the_configured_tags_with_our_labels(workshop, docker_client):
+    result = workshop.run("curl.build", timeout=600).ok()
+    name = workshop.env["CURL_IMAGE"]
+    assert f"built {name}:1.0 and {name}:latest" in result.stdout
+    versioned = docker_client.image.inspect(f"{name}:1.0")
+    assert docker_client.image.inspect(f"{name}:latest").id == versioned.id
+    labels = versioned.config.labels
+    assert labels["io.docker-workshop.project"] == workshop.project
+    assert labels["io.docker-workshop.example"] == "curl"
+    assert versioned.config.user == "10001:10001"  # not root
+    assert "SITE_URL=http://example.com/" in versioned.config.env
+    listing = workshop.run("curl.images").ok().stdout
+    assert f"{name}  1.0" in listing.replace("   ", "  ") or (name in listing and "1.0" in listing)
+    assert "latest" in listing
+
+
+def test_run_fetches_the_nginx_page_by_container_name_into_the_results_file(workshop):
+    workshop.run("nginx.up").ok()
+    url = f"http://{workshop.env['NGINX_NAME']}/"
+    result = workshop.run("curl.run", "--site-url", url, timeout=600).ok()
+    assert results_of(workshop).read_bytes() == COMMITTED_PAGE.read_bytes()
+    assert f"({COMMITTED_PAGE.stat().st_size} bytes)" in result.stdout
+    # the default comes from SITE_URL
+    results_of(workshop).unlink()
+    workshop.run("curl.run", SITE_URL=url).ok()
+    assert results_of(workshop).read_bytes() == COMMITTED_PAGE.read_bytes()
+
+
+def test_an_http_error_fails_the_run_and_leaves_no_results(workshop):
+    workshop.run("nginx.up").ok()
+    workshop.run("curl.build", timeout=600).ok()
+    result = workshop.run("curl.run", "--site-url", f"http://{workshop.env['NGINX_NAME']}/missing.html", timeout=600)
+    result.one_line_error("404", "curl exit code 22")
+    assert not results_of(workshop).exists()
+
+
+@pytest.mark.parametrize("value", ["ftp://example.com/", "example.com", "http://", "javascript:alert(1)"])
+def test_a_non_http_site_url_is_refused_before_any_container_or_build(workshop, resources, value):
+    workshop.run("curl.run", SITE_URL=value).one_line_error("SITE_URL", "http(s)")
+    workshop.run("curl.run", "--site-url", value).one_line_error("--site-url", "http(s)")
+    assert all(not found for found in resources(workshop.project).values())
+
+
+def test_tls_is_verified_an_untrusted_certificate_fails(workshop, docker_client, tmp_path):
+    """A server with a self-signed certificate, on the same network: curl must refuse it."""
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=tls-test",
+         "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+        check=True, capture_output=True,
+    )
+    (tmp_path / "tls.conf").write_text(
+        "server { listen 443 ssl; server_name tls-test;"
+        " ssl_certificate /tls/cert.pem; ssl_certificate_key /tls/key.pem;"
+        " root /usr/share/nginx/html; }\n"
+    )
+    for pem in ("key.pem", "cert.pem"):
+        (tmp_path / pem).chmod(0o644)
+    workshop.run("nginx.up").ok()  # creates the shared network
+    workshop.run("curl.build", timeout=600).ok()
+    from workshop.config import Settings
+    from workshop.engine import Project
+
+    project = Project(workshop.project, "io.docker-workshop")
+    server = docker_client.run(
+        Settings.load().image("NGINX_IMAGE"), detach=True, init=True, name=f"{workshop.project}-tls",
+        labels=project.labels("tls-test"), networks=[project.network],
+        volumes=[(tmp_path / "tls.conf", "/etc/nginx/conf.d/tls.conf", "ro"), (tmp_path, "/tls", "ro")],
+    )
+    assert server.state.running
+    result = workshop.run("curl.run", "--site-url", f"https://{workshop.project}-tls/", timeout=600)
+    line = result.one_line_error("curl exit code 60")
+    assert "certificate" in line.lower()
+    assert not results_of(workshop).exists()
+
+
+def test_clean_removes_the_images_and_results_and_is_repeatable(workshop, docker_client):
+    workshop.run("nginx.up").ok()
+    workshop.run("curl.run", "--site-url", f"http://{workshop.env['NGINX_NAME']}/", timeout=600).ok()
+    assert results_of(workshop).exists()
+    cleaned = workshop.run("curl.clean").ok().stdout
+    assert "removed 1 image(s)" in cleaned
+    assert not docker_client.image.exists(f"{workshop.env['CURL_IMAGE']}:1.0")
+    assert not docker_client.image.exists(f"{workshop.env['CURL_IMAGE']}:latest")
+    assert not results_of(workshop).exists()
+    assert "no curl images to remove" in workshop.run("curl.clean").ok().stdout

@@ -1,0 +1,65 @@
+"""Host-side checks with the standard library: is a port free, does a URL answer."""
+
+from __future__ import annotations
+
+import socket
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Callable
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """True if nothing listens on host:port (we can bind it ourselves)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def http_url(host: str, port: int, path: str = "/") -> str:
+    """http://host:port/path, with IPv6 hosts bracketed."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}{path}"
+
+
+@dataclass
+class Response:
+    """What a GET returned."""
+
+    status: int
+    body: bytes
+
+
+def get(url: str, timeout: float = 5) -> Response:
+    """GET ``url``; HTTP errors are responses too (status >= 400), network errors raise OSError."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as answer:  # noqa: S310 (http(s) only, ours)
+            return Response(answer.status, answer.read())
+    except urllib.error.HTTPError as error:
+        return Response(error.code, error.read())
+
+
+def wait_for_http(url: str, timeout: float, expect: int = 200, alive: Callable[[], bool] = lambda: True) -> Response | None:
+    """Poll ``url`` until it answers ``expect`` (return the response) or ``timeout`` passes (None).
+
+    ``alive`` is asked between attempts; waiting stops early when it says False.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        try:
+            response = get(url, timeout=2)
+            if response.status == expect:
+                return response
+        except OSError:
+            pass
+        if time.monotonic() >= deadline or not alive():
+            return None
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)
