@@ -87,3 +87,26 @@ def expected_pattern(line: str) -> re.Pattern:
         else:
             regex += re.escape(part)
     return re.compile(regex + r"\Z")
+
+
+def block_pattern(expected: list[str]) -> re.Pattern:
+    """The output a README shows under a command, as one regex over the whole output.
+
+    Each line is matched by `expected_pattern`; a line that is just `...` stands for any
+    number of lines (build logs, say). Blank lines are ignored on both sides.
+    """
+    parts = []
+    for line in expected:
+        if not line.strip():
+            continue
+        if line.strip() == "...":
+            parts.append(r"(?:[^\n]*\n)*?")
+        else:
+            parts.append(expected_pattern(line).pattern.removesuffix(r"\Z") + r"\n")
+    return re.compile("".join(parts) + r"\Z")
+
+
+def shown_output(stdout: str) -> str:
+    """Output as the README compares it: no blank lines, newline-terminated."""
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    return "".join(line + "\n" for line in lines)

@@ -201,7 +201,7 @@ def build_service(settings: Settings, service: str) -> None:
     ``docker.build`` (buildx only) nor ``legacy_build`` (breaks where buildx is the default) does.
     """
     client = docker(settings, profiles=[service])
-    copy_output(client.compose.build([service], stream_logs=True))
+    copy_output(client.compose.build([service], stream_logs=True), progress=True)
 
 
 def _is_cli_noise(chunk: bytes, after_cli_error: bool) -> bool:
@@ -211,12 +211,16 @@ def _is_cli_noise(chunk: bytes, after_cli_error: bool) -> bool:
     )
 
 
-def copy_output(output: Iterable[tuple[str, bytes]], hide_cli_errors: bool = False, show_stderr: bool = True) -> None:
+def copy_output(
+    output: Iterable[tuple[str, bytes]], hide_cli_errors: bool = False, show_stderr: bool = True,
+    progress: bool = False,
+) -> None:
     """Copy streamed (source, line) pairs to our stdout/stderr as they arrive.
 
     With ``hide_cli_errors``, lines the docker CLI prints about its own failure are dropped:
     the caller turns the resulting exception into one clear line instead; with
-    ``show_stderr=False`` all stderr is held back for the caller to report.
+    ``show_stderr=False`` all stderr is held back for the caller to report. With ``progress``,
+    everything is progress (a build log) and goes to stderr, keeping stdout for results.
     """
     after_cli_error = False
     for source, chunk in output:
@@ -225,6 +229,6 @@ def copy_output(output: Iterable[tuple[str, bytes]], hide_cli_errors: bool = Fal
         if hide_cli_errors and source == "stderr" and _is_cli_noise(chunk, after_cli_error):
             after_cli_error = True
             continue
-        stream = sys.stdout if source == "stdout" else sys.stderr
+        stream = sys.stdout if source == "stdout" and not progress else sys.stderr
         stream.buffer.write(chunk)
         stream.flush()

@@ -5,29 +5,51 @@ from __future__ import annotations
 
 import pytest
 
-from readmes import READMES, ROOT, expected_pattern, sessions
+from readmes import READMES, ROOT, block_pattern, sessions, shown_output
+from tasks import ns
+from workshop.config import ROOT as REPOSITORY, read_env_file
 
 pytestmark = pytest.mark.integration
 
 EXAMPLES = [path for path in READMES if path.parent.parent.name == "examples"]
+# settings the tests give their own values; the READMEs show the defaults
+DISPLAYED = ["DAEMON_NAME", "NGINX_NAME", "CURL_IMAGE", "NGINX_PORT", "CURL_RESULTS_DIR", "WORKSHOP_PROJECT"]
+
+
+def value_pairs(test_values: dict[str, str]) -> list[tuple[str, str]]:
+    """(test value, default value) for each setting the tests name on their own."""
+    defaults = read_env_file(REPOSITORY / "envs" / "defaults.env", REPOSITORY)
+    return [(test_values[name], defaults[name]) for name in DISPLAYED]
+
+
+def as_documented(text: str, test_values: dict[str, str]) -> str:
+    """Put the default values back where the test's own values appear in the output."""
+    for ours, default in sorted(value_pairs(test_values), key=lambda pair: -len(pair[0])):
+        text = text.replace(ours, default)
+    return text
+
+
+def as_tested(argument: str, test_values: dict[str, str]) -> str:
+    """The README's argument with the test's own values for default names (e.g. in a URL);
+    task names and flags stay as they are."""
+    if argument.startswith("-") or argument in ns.task_names:
+        return argument
+    for ours, default in sorted(value_pairs(test_values), key=lambda pair: -len(pair[1])):
+        argument = argument.replace(default, ours)
+    return argument
 
 
 @pytest.mark.parametrize("readme", EXAMPLES, ids=[path.parent.name for path in EXAMPLES])
 def test_the_try_it_session_does_what_the_readme_shows(workshop, readme):
-    defaults = {name: workshop.environ().get(name) for name in workshop.env}
-    for steps in sessions(readme, "Try it"):
+    blocks = sessions(readme, "Try it")
+    assert blocks, f"{readme} has no console session under 'Try it'"
+    for steps in blocks:
         for step in steps:
             assert step.argv[0] == "invoke", f"{readme}: only invoke commands are replayed: {step.command}"
-            result = workshop.run(*step.argv[1:]).ok()
-            shown = result.stdout
-            # the README shows default names; the test runs with its own
-            for name, value in defaults.items():
-                if name == "DAEMON_NAME":
-                    shown = shown.replace(value, "daemon")
-            actual = [line for line in shown.splitlines() if line.strip()]
-            expected = [line for line in step.expected if line.strip()]
-            assert len(actual) == len(expected), f"{readme.relative_to(ROOT)}: $ {step.command}\n{result.stdout}"
-            for want, got in zip(expected, actual):
-                assert expected_pattern(want).match(got), (
-                    f"{readme.relative_to(ROOT)}: $ {step.command}\n  README: {want}\n  actual: {got}"
-                )
+            argv = [as_tested(argument, workshop.env) for argument in step.argv[1:]]
+            result = workshop.run(*argv, timeout=900).ok()
+            shown = shown_output(as_documented(result.stdout, workshop.env))
+            assert block_pattern(step.expected).match(shown), (
+                f"{readme.relative_to(ROOT)}: $ {step.command}\n--- README shows:\n"
+                + "\n".join(step.expected) + f"\n--- actual:\n{shown}"
+            )

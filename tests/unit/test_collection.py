@@ -38,7 +38,8 @@ def test_task_has_help_text(name):
 def test_every_task_argument_has_help(name):
     # Read the help dict, not get_arguments(): invoke pops help entries as it builds Arguments.
     found = tasks.ns[name]
-    parameters = set(found.argspec(found.body).parameters)
+    # invoke strips leading/trailing underscores (json_ -> --json) and reads help by that name
+    parameters = {name.strip("_") for name in found.argspec(found.body).parameters}
     assert parameters <= {key for key, text in found.help.items() if text and text.strip()}
 
 
