@@ -3,6 +3,7 @@ with its example (examples/*/tasks.py) or, for the workshop as a whole, in works
 
 from invoke import Collection
 
+from examples.compose.tasks import compose
 from examples.curl.tasks import curl
 from examples.hello.tasks import daemon, hello
 from examples.nginx.tasks import nginx
@@ -16,3 +17,4 @@ ns.add_collection(hello)
 ns.add_collection(daemon)
 ns.add_collection(nginx)
 ns.add_collection(curl)
+ns.add_collection(compose)

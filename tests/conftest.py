@@ -176,6 +176,9 @@ def workshop(docker_client, tmp_path):
         "CURL_IMAGE": f"{tag}-curl",
         "CURL_VERSION": "1.0",
         "CURL_RESULTS_DIR": str(tmp_path / "vol"),
+        "APP_PORT": str(free_port()),
+        "APP_BIND": "127.0.0.1",
+        "APP_IMAGE": f"{tag}-counter:latest",
     })
     shop.project = tag
     yield shop

@@ -254,6 +254,17 @@ class Settings:
             raise setting.fail("is not an existing folder", f"create it or point {name} at a folder that exists")
         return path.resolve()
 
+    def file(self, name: str) -> Path:
+        """An existing file; relative paths are taken from the repository root."""
+        setting = self._get(name)
+        if not setting.value.strip():
+            raise setting.fail("is empty", f"set {name} to a file")
+        path = Path(setting.value).expanduser()
+        path = path if path.is_absolute() else self.root / path
+        if not path.is_file():
+            raise setting.fail("is not an existing file", f"point {name} at a file that exists")
+        return path.resolve()
+
     def address(self, name: str) -> str:
         """An IP address to bind to, such as 127.0.0.1 (this machine only) or 0.0.0.0 (everywhere)."""
         import ipaddress

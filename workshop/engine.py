@@ -17,8 +17,6 @@ from workshop.errors import WorkshopError, last_line
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from python_on_whales import Container, DockerClient
 
-COMPOSE_FILE = ROOT / "docker-compose.yml"
-
 
 @dataclass(frozen=True)
 class Project:
@@ -71,7 +69,7 @@ def docker(settings: Settings, profiles: list[str] | None = None) -> "DockerClie
     from python_on_whales import DockerClient
 
     return DockerClient(
-        compose_files=[COMPOSE_FILE],
+        compose_files=[settings.file("WORKSHOP_COMPOSE_FILE")],
         compose_profiles=profiles or [],
         compose_env_files=settings.env_files,
         compose_project_name=settings.project("WORKSHOP_PROJECT"),

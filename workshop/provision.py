@@ -30,9 +30,13 @@ OFFLINE_PROFILE = "offline"
 DAEMON_WAIT_SECONDS = 90
 
 #: Image settings the examples run or build FROM (images we build ourselves are not listed).
-IMAGE_SETTINGS: list[str] = ["BASE_IMAGE", "HELLO_IMAGE", "DAEMON_IMAGE", "NGINX_IMAGE"]
+IMAGE_SETTINGS: list[str] = ["BASE_IMAGE", "HELLO_IMAGE", "DAEMON_IMAGE", "NGINX_IMAGE", "REDIS_IMAGE", "PYTHON_IMAGE"]
 #: Offline stand-ins: image setting -> the docker-compose.yml service that builds it FROM the base.
-STANDIN_SERVICES: dict[str, str] = {"NGINX_IMAGE": "nginx-standin"}
+STANDIN_SERVICES: dict[str, str] = {
+    "NGINX_IMAGE": "nginx-standin",
+    "REDIS_IMAGE": "redis-standin",
+    "PYTHON_IMAGE": "python-standin",
+}
 
 
 @dataclass

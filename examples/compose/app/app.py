@@ -1,0 +1,61 @@
+"""The tutorial's hit counter: every GET / increments `hits` in Redis and says how many.
+
+Configured only by environment: REDIS_HOST, REDIS_PORT (where Redis is) and BIND_PORT
+(read by gunicorn.conf.py). Served by gunicorn, never by Flask's development server.
+While Redis is unreachable, / and /healthz answer 503 with a short plain message; the
+client reconnects by itself once Redis is back.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, Response
+from redis import Redis
+from redis.exceptions import RedisError
+
+app = Flask(__name__)
+redis = Redis(
+    host=os.environ.get("REDIS_HOST", "localhost"),
+    port=int(os.environ.get("REDIS_PORT", "6379")),
+    socket_connect_timeout=1,
+    socket_timeout=2,
+)
+UNAVAILABLE = "Redis is unavailable; try again in a moment.\n"
+
+
+def plain(text: str, status: int = 200) -> Response:
+    """A text/plain response."""
+    return Response(text, status=status, mimetype="text/plain")
+
+
+@app.get("/")
+def hello() -> Response:
+    """Count this visit."""
+    try:
+        count = redis.incr("hits")
+    except RedisError:
+        return plain(UNAVAILABLE, 503)
+    return plain(f"Hello from Redis! I have been seen {count} times.\n")
+
+
+@app.get("/healthz")
+def healthz() -> Response:
+    """Healthy when Redis answers a PING."""
+    try:
+        redis.ping()
+    except RedisError:
+        return plain(UNAVAILABLE, 503)
+    return plain("ok\n")
+
+
+@app.errorhandler(404)
+def not_found(_error) -> Response:
+    """No HTML error pages: a plain line."""
+    return plain("not found\n", 404)
+
+
+@app.errorhandler(500)
+def server_error(_error) -> Response:
+    """Never a traceback page."""
+    return plain("internal error\n", 500)
