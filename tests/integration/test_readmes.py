@@ -13,7 +13,9 @@ pytestmark = pytest.mark.integration
 
 EXAMPLES = [path for path in READMES if path.parent.parent.name == "examples"]
 # settings the tests give their own values; the READMEs show the defaults
-DISPLAYED = ["DAEMON_NAME", "NGINX_NAME", "CURL_IMAGE", "NGINX_PORT", "CURL_RESULTS_DIR", "WORKSHOP_PROJECT"]
+DISPLAYED = [
+    "DAEMON_NAME", "NGINX_NAME", "CURL_IMAGE", "NGINX_PORT", "CURL_RESULTS_DIR", "WORKSHOP_PROJECT", "APP_PORT",
+]
 
 
 def value_pairs(test_values: dict[str, str]) -> list[tuple[str, str]]:

@@ -1,0 +1,169 @@
+"""Example 4's stack: throughput against the tutorial's server, image size, rebuild cost, start-up.
+
+    python bench/compose_stack.py [SECONDS]
+
+Everything runs under its own project name (docker-workshop-bench) on free ports and is
+removed at the end. The load comes from `wrk` (Debian package wrk) when installed, else from
+a Python client; the same driver loads both servers in the same run. Targets for the
+README: >= 5x the tutorial's requests/s with zero errors; the app image adds <= 40 MB over
+PYTHON_IMAGE; rebuild after editing app.py <= 0.15 of a cold build.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PROJECT = "docker-workshop-bench"
+CONNECTIONS = 20
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+APP_PORT = free_port()
+os.environ.update(
+    WORKSHOP_PROJECT=PROJECT, APP_PORT=str(APP_PORT), APP_BIND="127.0.0.1",
+    APP_IMAGE="docker-workshop-bench/counter:bench",
+)
+
+from workshop.config import Settings  # noqa: E402
+from workshop.engine import Project, docker  # noqa: E402
+
+
+def invoke(*args: str) -> float:
+    """Seconds one `invoke ...` takes; it must succeed."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "invoke", *args], cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def load_wrk(url: str, seconds: int) -> tuple[float, int]:
+    """(requests/s, errors) from wrk with CONNECTIONS connections."""
+    out = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{seconds}s", url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = int(non_2xx.group(1)) if non_2xx else 0
+    errors += sum(int(n) for n in socket_errors.groups()) if socket_errors else 0
+    return rate, errors
+
+
+def load_python(url: str, seconds: int) -> tuple[float, int]:
+    """(requests/s, errors) from CONNECTIONS Python threads with keep-alive connections."""
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    deadline = time.monotonic() + seconds
+
+    def client(_: int) -> tuple[int, int]:
+        done = errors = 0
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while time.monotonic() < deadline:
+            try:
+                connection.request("GET", "/")
+                answer = connection.getresponse()
+                answer.read()
+                errors += answer.status != 200
+            except OSError:
+                errors += 1
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            done += 1
+        connection.close()
+        return done, errors
+
+    with ThreadPoolExecutor(CONNECTIONS) as pool:
+        results = list(pool.map(client, range(CONNECTIONS)))
+    return sum(d for d, _ in results) / seconds, sum(e for _, e in results)
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            port = int(url.rsplit(":", 1)[1].strip("/"))
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} never answered")
+
+
+def main(seconds: int) -> None:
+    settings = Settings.load()
+    client = docker(settings)
+    project = Project.from_settings(settings)
+    app_py = ROOT / "examples" / "compose" / "app" / "app.py"
+    original = app_py.read_bytes()
+    tutorial = None
+    try:
+        cold = invoke("compose.build", "--no-cache")
+        app_py.write_bytes(original + f"\n# edited by the benchmark at {time.time()}\n".encode())
+        edited = invoke("compose.build")
+        app_py.write_bytes(original)
+        invoke("compose.build")
+        image = client.image.inspect(settings.image("APP_IMAGE"))
+        base = client.image.inspect(settings.image("PYTHON_IMAGE"))
+        invoke("compose.up")
+        invoke("compose.down")
+        warm_up = invoke("compose.up")
+
+        ours_url = f"http://127.0.0.1:{APP_PORT}/"
+        driver = load_wrk if shutil.which("wrk") else load_python
+        load_python(ours_url, 1)  # warm up
+        ours_rate, ours_errors = driver(ours_url, seconds)
+
+        # the tutorial's app on Flask's development server, same image, same Redis, started
+        # only now so it takes no CPU while ours is measured; reachable on 127.0.0.1 only
+        tutorial_port = free_port()
+        tutorial_url = f"http://127.0.0.1:{tutorial_port}/"
+        tutorial = client.run(
+            settings.image("APP_IMAGE"), ["python", "/bench/tutorial_app.py"],
+            detach=True, init=True, networks=[f"{PROJECT}_default"],
+            envs={"REDIS_HOST": "redis", "BIND_PORT": "5000"},
+            volumes=[(ROOT / "bench" / "tutorial_app.py", "/bench/tutorial_app.py", "ro")],
+            publish=[(f"127.0.0.1:{tutorial_port}", 5000)], labels=project.labels("bench"),
+        )
+        wait_for(tutorial_url)
+        load_python(tutorial_url, 1)  # warm up
+        tutorial_rate, tutorial_errors = driver(tutorial_url, seconds)
+
+        print(f"load: {driver.__name__.removeprefix('load_')}, {CONNECTIONS} connections, {seconds} s each")
+        print(f"  ours (gunicorn, {settings.raw('GUNICORN_WORKERS').value} workers x "
+              f"{settings.raw('GUNICORN_THREADS').value} threads): {ours_rate:8.0f} req/s, {ours_errors} errors")
+        print(f"  tutorial (Flask development server, debug as in the tutorial): {tutorial_rate:8.0f} req/s, "
+              f"{tutorial_errors} errors")
+        print(f"  ratio: {ours_rate / tutorial_rate:.1f}x (target >= 5x, zero errors)")
+        print(f"app image {image.size / 1e6:.1f} MB over {settings.image('PYTHON_IMAGE')} {base.size / 1e6:.1f} MB:"
+              f" adds {(image.size - base.size) / 1e6:.1f} MB (target <= 40 MB)")
+        print(f"cold build {cold:.1f} s; rebuild after editing app.py {edited:.1f} s; "
+              f"ratio {edited / cold:.3f} (target <= 0.15)")
+        print(f"compose.up until healthy, warm: {warm_up:.1f} s")
+    finally:
+        app_py.write_bytes(original)
+        if tutorial is not None:
+            tutorial.remove(force=True)
+        subprocess.run([sys.executable, "-m", "invoke", "compose.down", "--volumes"], cwd=ROOT, capture_output=True)
+        client.image.remove([settings.image("APP_IMAGE")], force=True)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10)
