@@ -7,12 +7,17 @@ from examples.compose.tasks import compose
 from examples.curl.tasks import curl
 from examples.hello.tasks import daemon, hello
 from examples.nginx.tasks import nginx
+from workshop.doctor import doctor
+from workshop.inventory import clean, status
 from workshop.provision import setup
 from workshop.testing import test
 
 ns = Collection()
 ns.add_task(setup)
 ns.add_task(test)
+ns.add_task(doctor)
+ns.add_task(status)
+ns.add_task(clean)
 ns.add_collection(hello)
 ns.add_collection(daemon)
 ns.add_collection(nginx)

@@ -179,17 +179,30 @@ def remove_container(client: "DockerClient", project: Project, example: str, nam
 
 
 def ensure_network(client: "DockerClient", project: Project) -> str:
-    """The user-defined bridge network our examples share (containers reach each other by name)."""
+    """The user-defined bridge network our examples share (containers reach each other by
+    name); returns its id.
+
+    Docker allows two networks of one name, so two tasks starting at the same moment could
+    each create one: every caller then settles on the oldest and removes its own extra.
+    """
     from python_on_whales.exceptions import DockerException
 
     name = project.network
-    if not client.network.exists(name):
+
+    def named() -> list:  # by listing, not by name: a name may be ambiguous for a moment
+        return [n for n in client.network.list(filters=project.filters()) if n.name == name]
+
+    created = None
+    if not named():
         try:
-            client.network.create(name, labels=project.labels("network"))
-        except DockerException as exc:  # created meanwhile by a concurrent task
-            if not client.network.exists(name):
-                raise exc from None
-    return name
+            created = client.network.create(name, labels=project.labels("shared"))
+        except DockerException:
+            if not named():
+                raise
+    chosen = min(named(), key=lambda n: (n.created, n.id))
+    if created is not None and created.id != chosen.id:
+        client.network.remove(created.id)
+    return chosen.id
 
 
 def build_service(settings: Settings, service: str) -> None:

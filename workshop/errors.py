@@ -23,7 +23,10 @@ def _class_names(exc: BaseException) -> set[str]:
 
 def last_line(text: str | None) -> str:
     """The last non-empty line of docker's stderr, without the CLI's boilerplate prefixes."""
-    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    lines = [
+        line.strip() for line in (text or "").splitlines()
+        if line.strip() and not line.strip().startswith("Run 'docker")  # the CLI's "see --help" footer
+    ]
     if not lines:
         return ""
     line = lines[-1]

@@ -45,14 +45,27 @@ def get(url: str, timeout: float = 5) -> Response:
         return Response(error.code, error.read())
 
 
-def wait_for_http(url: str, timeout: float, expect: int = 200, alive: Callable[[], bool] = lambda: True) -> Response | None:
+PROGRESS_EVERY = 2.0  # seconds between "still waiting" reports
+
+
+def wait_for_http(
+    url: str, timeout: float, expect: int = 200, alive: Callable[[], bool] = lambda: True,
+    progress: Callable[[float], None] | None = None,
+) -> Response | None:
     """Poll ``url`` until it answers ``expect`` (return the response) or ``timeout`` passes (None).
 
-    ``alive`` is asked between attempts; waiting stops early when it says False.
+    ``alive`` is asked between attempts; waiting stops early when it says False. ``progress``
+    is told the elapsed seconds every couple of seconds while we wait.
     """
-    deadline = time.monotonic() + timeout
+    began = time.monotonic()
+    deadline = began + timeout
+    reported = began
     delay = 0.05
     while True:
+        now = time.monotonic()
+        if progress is not None and now - reported >= PROGRESS_EVERY:
+            progress(now - began)
+            reported = now
         try:
             response = get(url, timeout=2)
             if response.status == expect:

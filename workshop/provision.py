@@ -24,6 +24,7 @@ from workshop.cli import say, task
 from workshop.config import PROFILE_VAR, ROOT, Settings, read_env_file, set_local_value
 from workshop.engine import Project, build_service
 from workshop.errors import WorkshopError, describe_docker_failure
+from workshop.schema import validate_all
 
 STATE_DIR = ROOT / ".workshop"
 OFFLINE_PROFILE = "offline"
@@ -361,6 +362,7 @@ STEPS: list[Callable[[], Outcome]] = [check_cli, check_daemon, check_compose, ch
 @task()
 def setup(c):
     """Check and fix what the examples need: docker CLI, daemon, compose v2, images (idempotent)."""
+    validate_all(Settings.load())  # a wrong value stops setup before it changes anything
     outcomes = []
     for step in STEPS:
         outcome = step()

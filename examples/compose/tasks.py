@@ -13,10 +13,16 @@ from workshop.display import table
 from workshop.engine import copy_output, docker
 from workshop.errors import WorkshopError, last_line
 from workshop.probe import get, http_url, port_is_free
+from workshop.schema import SETTINGS
 
 EXAMPLE = "compose"
 APP_SERVICE = "app"
 STACK_SERVICES = ["app", "redis"]
+#: what docker-compose.yml interpolates for the stack
+STACK_SETTINGS = [
+    "APP_IMAGE", "PYTHON_IMAGE", "REDIS_IMAGE", "REDIS_PORT", "BIND_PORT", "GUNICORN_WORKERS",
+    "GUNICORN_THREADS", "REDIS_APPENDFSYNC", "BUILD_CA_BUNDLE",
+]
 
 
 @dataclass(frozen=True)
@@ -31,16 +37,8 @@ class StackSettings:
     @classmethod
     def load(cls, settings: Settings) -> "StackSettings":
         """Validate everything docker-compose.yml interpolates for the stack."""
-        for name in ("APP_IMAGE", "PYTHON_IMAGE", "REDIS_IMAGE"):
-            settings.image(name)
-        for name in ("REDIS_PORT", "BIND_PORT"):
-            settings.port(name)
-        settings.integer("GUNICORN_WORKERS", 1, 64)
-        settings.integer("GUNICORN_THREADS", 1, 256)
-        appendfsync = settings.raw("REDIS_APPENDFSYNC")
-        if appendfsync.value not in ("always", "everysec", "no"):
-            raise appendfsync.fail("is not an fsync policy", "use always (no acknowledged write lost), everysec or no")
-        settings.file("BUILD_CA_BUNDLE")
+        for name in STACK_SETTINGS:
+            SETTINGS[name](settings, name)
         return cls(
             project=settings.project("WORKSHOP_PROJECT"),
             bind=settings.address("APP_BIND"),

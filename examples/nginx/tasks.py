@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+import uuid
 import webbrowser
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,11 @@ def fingerprint_key(project: Project) -> str:
     return f"{project.label_prefix}.settings"
 
 
+def attempt_key(project: Project) -> str:
+    """The label naming the `nginx.up` run that created a container."""
+    return f"{project.label_prefix}.attempt"
+
+
 def port_error(nginx: NginxSettings, settings: Settings) -> WorkshopError:
     """The one line for a host port that is taken."""
     setting = settings.raw("NGINX_PORT")
@@ -80,6 +86,23 @@ def port_error(nginx: NginxSettings, settings: Settings) -> WorkshopError:
         f"cannot be published: {nginx.bind}:{nginx.port} is already in use",
         "stop what uses it or choose another NGINX_PORT in .env",
     )
+
+
+def adopt(client, project: Project, nginx: NginxSettings) -> bool:
+    """If our container with these settings exists (started by another `nginx.up` a moment ago,
+    say), wait for its page and return True."""
+    container = claim_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME")
+    if container is None or container.config.labels.get(fingerprint_key(project)) != nginx.fingerprint:
+        return False
+    if wait_for_http(nginx.url, nginx.wait, progress=waiting_on(nginx.url)) is None:
+        raise WorkshopError(f"{nginx.name} exists but does not answer at {nginx.url}; `invoke nginx.down`, then retry")
+    say(f"{nginx.name} is already up at {nginx.url}; nothing to do")
+    return True
+
+
+def waiting_on(url: str):
+    """A progress callback: what we wait for, and for how long already."""
+    return lambda elapsed: warn(f"waiting for {url} to answer 200 ({elapsed:.0f}s)")
 
 
 @task()
@@ -94,16 +117,18 @@ def up(c):
     container = claim_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME")
     if container is not None:
         same = container.config.labels.get(fingerprint_key(project)) == nginx.fingerprint
-        if container.state.running and same:
-            say(f"{nginx.name} is already up at {nginx.url}; nothing to do")
+        if container.state.running and same and adopt(client, project, nginx):
             return
         container.remove(force=True)
-        say(f"{nginx.name}: {'settings changed' if same is False else 'was stopped'}, replacing it")
+        say(f"{nginx.name}: {'was stopped' if same else 'settings changed'}, replacing it")
     if not port_is_free(nginx.bind, nginx.port):
+        if adopt(client, project, nginx):
+            return
         raise port_error(nginx, settings)
     ensure_image(client, nginx.image, "NGINX_IMAGE")
     network = ensure_network(client, project)
-    labels = {**project.labels(EXAMPLE), fingerprint_key(project): nginx.fingerprint}
+    attempt = uuid.uuid4().hex
+    labels = {**project.labels(EXAMPLE), fingerprint_key(project): nginx.fingerprint, attempt_key(project): attempt}
     try:
         container = client.run(
             nginx.image, detach=True, name=nginx.name, init=True, labels=labels,
@@ -111,13 +136,19 @@ def up(c):
             volumes=[(nginx.html, SERVED_PATH, "ro")], networks=[network],
         )
     except DockerException as exc:
-        remove_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME")  # a "Created" leftover
+        # docker may leave this attempt's container behind ("Created"); remove that one only
+        leftovers = client.container.list(all=True, filters=[("label", f"{attempt_key(project)}={attempt}")])
+        if leftovers:
+            client.container.remove(leftovers, force=True)
         text = (exc.stderr or "").lower()
+        if "is already in use by container" in text and adopt(client, project, nginx):
+            return  # another nginx.up got there first
         if "port is already allocated" in text or "address already in use" in text:
             raise port_error(nginx, settings) from None
         raise
-    if wait_for_http(nginx.url, nginx.wait, alive=lambda: client.container.inspect(nginx.name).state.running) is None:
-        tail = client.container.logs(nginx.name, tail=LOG_LINES_ON_FAILURE)
+    running = lambda: client.container.inspect(container.id).state.running  # noqa: E731
+    if wait_for_http(nginx.url, nginx.wait, alive=running, progress=waiting_on(nginx.url)) is None:
+        tail = client.container.logs(container, tail=LOG_LINES_ON_FAILURE)
         warn(tail)
         container.remove(force=True)
         raise WorkshopError(

@@ -95,7 +95,7 @@ def test_a_killed_redis_loses_no_acknowledged_hit_and_the_app_recovers_alone(sta
         deadline = time.monotonic() + 120
         while not stop.is_set() and time.monotonic() < deadline:
             try:
-                status, body, _ = request(port, timeout=5)
+                status, body, _ = request(port, timeout=15)
                 observed.append((status, body))
             except OSError as exc:
                 observed.append((0, str(exc)))
@@ -123,7 +123,7 @@ def test_a_killed_redis_loses_no_acknowledged_hit_and_the_app_recovers_alone(sta
         stop.set()
         visitor.join(timeout=30)
     statuses = {status for status, _ in observed}
-    assert statuses <= {200, 503}, statuses  # never a connection error or a 500
+    assert statuses <= {200, 503}, [body for status, body in observed if status not in (200, 503)][:3]
     counts = [count_of(body) for status, body in observed if status == 200]
     assert counts == sorted(set(counts)), "a count went backwards or repeated: an acknowledged hit was lost"
     assert answered_after_503()

@@ -58,3 +58,16 @@ def test_every_fallback_in_the_compose_file_repeats_the_committed_default():
 def test_the_compose_file_has_no_obsolete_version_key_and_no_required_variables():
     assert not any(line.startswith("version:") for line in COMPOSE.splitlines())
     assert ":?" not in COMPOSE  # a plain `docker compose up` must not need our env files
+
+
+def test_every_committed_setting_has_a_check_and_every_check_a_default():
+    from workshop.schema import SETTINGS
+
+    assert set(SETTINGS) == set(DEFAULTS)
+
+
+def test_the_committed_defaults_pass_every_check():
+    from workshop.config import Settings
+    from workshop.schema import problems
+
+    assert problems(Settings.load(root=ROOT, environ={"WORKSHOP_PROFILE": ""})) == []

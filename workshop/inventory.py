@@ -1,0 +1,166 @@
+"""What this project has on the engine, found by its labels: `invoke status` and `invoke clean`.
+
+Only resources labelled `<prefix>.project=<WORKSHOP_PROJECT>` are listed or removed; the
+tutorial's `docker rm -f $(docker ps -aq)` would remove every container on the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from workshop.cli import say, task
+from workshop.config import Settings
+from workshop.display import container_state, duration, table
+from workshop.engine import Project, docker
+from workshop.errors import WorkshopError, last_line
+from workshop.probe import http_url
+
+#: images `invoke setup` provides (kept by `clean` unless --setup-images)
+SETUP_EXAMPLES = ("base", "standin")
+RESULTS_NAME = "results"  # example 3's output file
+
+
+@dataclass
+class Resource:
+    """One container, image, volume or network of ours."""
+
+    example: str
+    kind: str
+    name: str
+    status: str = ""
+    detail: str = ""
+    ident: str = field(default="", repr=False)
+
+
+def urls(container) -> list[str]:
+    """The http URLs a container's published ports answer on."""
+    found = []
+    for bindings in (container.network_settings.ports or {}).values():
+        for binding in bindings or []:
+            host = binding.get("HostIp") or "127.0.0.1"
+            host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+            found.append(http_url(host, int(binding.get("HostPort"))))
+    return sorted(set(found))
+
+
+def collect(client, project: Project) -> list[Resource]:
+    """Every resource carrying our project label, containers first."""
+    now = datetime.now(timezone.utc)
+    example_of = lambda labels: (labels or {}).get(project.example_key, "?")  # noqa: E731
+    found: list[Resource] = []
+    for container in client.container.list(all=True, filters=project.filters()):
+        state = container.state
+        status = container_state(state.status, state.exit_code, state.started_at, state.finished_at, now)
+        if state.health is not None and state.health.status:
+            status += f" ({state.health.status})"
+        found.append(Resource(example_of(container.config.labels), "container", container.name, status,
+                              " ".join(urls(container)), container.id))
+    for image in client.image.list(filters=project.filters()):
+        tags = ", ".join(sorted(image.repo_tags)) or "<untagged>"
+        age = f"built {duration((now - image.created).total_seconds())} ago"
+        found.append(Resource(example_of(image.config.labels), "image", tags, age,
+                              f"{image.size / 1e6:.1f} MB", image.id))
+    for volume in client.volume.list(filters=project.filters()):
+        found.append(Resource(example_of(volume.labels), "volume", volume.name, "", volume.mountpoint, volume.name))
+    for network in client.network.list(filters=project.filters()):
+        found.append(Resource(example_of(network.labels), "network", network.name, "", network.driver, network.id))
+    order = {"container": 0, "network": 1, "image": 2, "volume": 3}
+    return sorted(found, key=lambda r: (r.example, order[r.kind], r.name))
+
+
+def _context():
+    settings = Settings.load()
+    return settings, Project.from_settings(settings), docker(settings)
+
+
+@task(help={"json_": "print the inventory as JSON (for scripts)"})
+def status(c, json_=False):
+    """Everything this project has on the engine, by example: containers, URLs, images, volumes, networks."""
+    settings, project, client = _context()
+    found = collect(client, project)
+    if json_:
+        json.dump([{k: v for k, v in asdict(r).items() if k != "ident"} for r in found], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    if not found:
+        say(f"nothing of project {project.name!r} on the engine; `invoke up` starts the examples")
+        return
+    rows = [(r.example, r.kind, r.name, r.status or "-", r.detail or "-") for r in found]
+    say(table(("EXAMPLE", "KIND", "NAME", "STATUS", "DETAIL"), rows))
+
+
+def results_file(settings: Settings) -> Path | None:
+    """Example 3's results file, if it exists."""
+    folder = Path(settings.text("CURL_RESULTS_DIR")).expanduser()
+    path = (folder if folder.is_absolute() else settings.root / folder) / RESULTS_NAME
+    return path if path.is_file() else None
+
+
+def removal_plan(found: list[Resource], volumes: bool, setup_images: bool) -> list[Resource]:
+    """What `clean` removes, in a safe order: containers, networks, our images (children
+    before the base they are built on), then volumes if asked."""
+    rank = {"container": 0, "network": 1, "image": 2, "volume": 4}
+    chosen = [
+        r for r in found
+        if (r.kind != "volume" or volumes) and (r.kind != "image" or setup_images or r.example not in SETUP_EXAMPLES)
+    ]
+    image_rank = lambda r: {"standin": 1, "base": 2}.get(r.example, 0) if r.kind == "image" else 0  # noqa: E731
+    return sorted(chosen, key=lambda r: (rank[r.kind], image_rank(r), r.name))
+
+
+def remove(client, resource: Resource) -> None:
+    """Remove one resource of ours."""
+    if resource.kind == "container":
+        client.container.remove(resource.ident, force=True, volumes=False)
+    elif resource.kind == "network":
+        client.network.remove(resource.ident)
+    elif resource.kind == "image":
+        client.image.remove(resource.ident, force=True)
+    else:
+        client.volume.remove(resource.ident)
+
+
+@task(help={
+    "volumes": "also delete volumes (the data) and example 3's results file",
+    "dry_run": "only list what would be removed",
+    "setup_images": "also remove the base and stand-in images `invoke setup` built (setup makes them again)",
+})
+def clean(c, volumes=False, dry_run=False, setup_images=False):
+    """Remove everything this project created (by its labels), and nothing else; data only with --volumes."""
+    settings, project, client = _context()
+    found = collect(client, project)
+    plan = removal_plan(found, volumes, setup_images)
+    results = results_file(settings) if volumes else None
+    verb = "would remove" if dry_run else "removed"
+    from python_on_whales.exceptions import DockerException
+
+    failed = []
+    for resource in plan:
+        try:
+            if not dry_run:
+                remove(client, resource)
+        except DockerException as exc:
+            failed.append(f"{resource.kind} {resource.name}: {last_line(exc.stderr)}")
+            continue
+        say(f"{verb} {resource.kind} {resource.name} ({resource.example})")
+    if results is not None:
+        if not dry_run:
+            results.unlink()
+        say(f"{verb} file {results}")
+    kept = [r for r in found if r not in plan]
+    total = len(plan) + (results is not None)
+    if total == 0:
+        say(f"nothing of project {project.name!r} to remove")
+    notes = []
+    if any(r.kind == "volume" for r in kept):
+        notes.append("volumes kept (--volumes deletes the data)")
+    if any(r.kind == "image" for r in kept):
+        notes.append("setup's base and stand-in images kept (--setup-images removes them)")
+    if notes:
+        say("; ".join(notes))
+    if failed:
+        raise WorkshopError(f"could not remove {len(failed)} resource(s): {'; '.join(failed)}")
