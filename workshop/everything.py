@@ -120,12 +120,23 @@ def run_side_by_side(commands: dict[str, tuple[str, ...]], status: dict[str, str
         raise WorkshopError("; ".join(f"`{ran.command}` failed: {ran.error}" for ran in failed))
 
 
+def _engine() -> tuple:
+    """(engine client, our project), from the settings."""
+    settings = Settings.load()
+    return docker(settings), Project.from_settings(settings)
+
+
 def survey() -> dict[str, list]:
     """Our containers of each long-running example, running or not."""
-    settings = Settings.load()
-    project = Project.from_settings(settings)
-    found = docker(settings).container.list(all=True, filters=project.filters())
+    client, project = _engine()
+    found = client.container.list(all=True, filters=project.filters())
     return {example: [c for c in found if project.owns(c.config.labels, example)] for example in LONG_RUNNING}
+
+
+def stack_data_exists() -> bool:
+    """True if the compose stack's data volume is there."""
+    client, project = _engine()
+    return bool(client.volume.list(filters=project.filters("compose")))
 
 
 def is_up(containers: list) -> bool:
@@ -155,20 +166,21 @@ def down(c, volumes=False):
     """Stop and remove the daemon, nginx and the compose stack side by side; the stack's data stays unless --volumes."""
     there = {example for example, containers in survey().items() if containers}
     if volumes:
-        there.add("compose")  # its volume may outlive its containers
         say("--volumes: the compose stack's data volume is deleted too; the hit count is lost")
+        if stack_data_exists():
+            there.add("compose")  # the volume outlives the stack's containers
     if not there:
         say("nothing is running; nothing to do")
         return
     commands = {example: stop for example, (_, stop) in LONG_RUNNING.items() if example in there}
-    if volumes:
+    if volumes and "compose" in commands:
         commands["compose"] = (*commands["compose"], "--volumes")
-    say(f"stopping {', '.join(commands)} side by side")
+    say(f"stopping {', '.join(commands)}" + (" side by side" if len(commands) > 1 else ""))
     for example in LONG_RUNNING:
         if example not in there:
             say(f"{example:<8} {'not running':<12} nothing to do")
     run_side_by_side(commands, dict.fromkeys(commands, "removed"))
-    if volumes:
+    if volumes and "compose" in commands:
         say("all down; the stack's data was deleted")
     else:
         say("all down; the stack's data volume is kept (`invoke down --volumes` deletes it)")

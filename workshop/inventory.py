@@ -77,7 +77,7 @@ def _context():
     return settings, Project.from_settings(settings), docker(settings)
 
 
-@task(help={"json_": "print the inventory as JSON (for scripts)"})
+@task(help={"json": "print the inventory as JSON (for scripts)"})
 def status(c, json_=False):
     """Everything this project has on the engine, by example: containers, URLs, images, volumes, networks."""
     settings, project, client = _context()
