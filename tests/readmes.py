@@ -65,7 +65,7 @@ def invoke_commands(path: Path) -> list[list[str]]:
         for line in lines:
             line = line[2:] if line.startswith("$ ") else line
             for part in line.split("&&"):
-                part = part.strip()
+                part = re.split(r"\s[|>]", part)[0].strip()  # the command, not where its output goes
                 if part.startswith("invoke "):
                     commands.append(shlex.split(part))
     for inline in re.findall(r"`(invoke [^`]+)`", text):

@@ -15,12 +15,15 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from workshop.cli import say, task
 from workshop.config import ROOT, Settings
 from workshop.engine import Project, docker
 from workshop.errors import WorkshopError, last_line
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from python_on_whales import Container, DockerClient
 
 #: example (its containers' ``<prefix>.example`` label) -> (task that starts it, task that removes it)
 LONG_RUNNING: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -120,13 +123,13 @@ def run_side_by_side(commands: dict[str, tuple[str, ...]], status: dict[str, str
         raise WorkshopError("; ".join(f"`{ran.command}` failed: {ran.error}" for ran in failed))
 
 
-def _engine() -> tuple:
+def _engine() -> "tuple[DockerClient, Project]":
     """(engine client, our project), from the settings."""
     settings = Settings.load()
     return docker(settings), Project.from_settings(settings)
 
 
-def survey() -> dict[str, list]:
+def survey() -> "dict[str, list[Container]]":
     """Our containers of each long-running example, running or not."""
     client, project = _engine()
     found = client.container.list(all=True, filters=project.filters())
@@ -139,7 +142,7 @@ def stack_data_exists() -> bool:
     return bool(client.volume.list(filters=project.filters("compose")))
 
 
-def is_up(containers: list) -> bool:
+def is_up(containers: "list[Container]") -> bool:
     """Every container there, running, and healthy where it has a health check."""
     return bool(containers) and all(
         c.state.running and (c.state.health is None or c.state.health.status == "healthy") for c in containers
@@ -165,10 +168,9 @@ def up(c):
 def down(c, volumes=False):
     """Stop and remove the daemon, nginx and the compose stack side by side; the stack's data stays unless --volumes."""
     there = {example for example, containers in survey().items() if containers}
-    if volumes:
+    if volumes and stack_data_exists():  # the volume outlives the stack's containers
+        there.add("compose")
         say("--volumes: the compose stack's data volume is deleted too; the hit count is lost")
-        if stack_data_exists():
-            there.add("compose")  # the volume outlives the stack's containers
     if not there:
         say("nothing is running; nothing to do")
         return
@@ -180,7 +182,4 @@ def down(c, volumes=False):
         if example not in there:
             say(f"{example:<8} {'not running':<12} nothing to do")
     run_side_by_side(commands, dict.fromkeys(commands, "removed"))
-    if volumes and "compose" in commands:
-        say("all down; the stack's data was deleted")
-    else:
-        say("all down; the stack's data volume is kept (`invoke down --volumes` deletes it)")
+    say("all down")

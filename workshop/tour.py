@@ -15,7 +15,7 @@ import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from examples.compose.tasks import STACK_SERVICES, StackSettings
 from examples.curl.tasks import RESULTS_NAME, image_tags, results_dir
@@ -26,6 +26,9 @@ from workshop.engine import Project, docker, find_container
 from workshop.errors import WorkshopError, describe
 from workshop.everything import LONG_RUNNING, Ran, run_task
 from workshop.probe import get
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from python_on_whales import Container
 
 PAGE = "index.html"
 COUNT = re.compile(r"seen (\d+) times")
@@ -51,7 +54,7 @@ class Tour:
         self.client = docker(self.settings)
         self.noted: dict[str, object] = {}
 
-    def container(self, setting: str):
+    def container(self, setting: str) -> "Container | None":
         """Our container named by ``setting`` (e.g. DAEMON_NAME), or None."""
         return find_container(self.client, self.settings.container_name(setting))
 
@@ -98,7 +101,7 @@ def hello_printed(tour: Tour, ran: Ran) -> str:
     return f"the container printed {message!r} and is gone again"
 
 
-def daemon_running(tour: Tour, ran: Ran):
+def daemon_running(tour: Tour, ran: Ran) -> "Container":
     """The daemon container, checked to be running."""
     container = tour.container("DAEMON_NAME")
     expect(container is not None and container.state.running, f"the daemon container is not running after `{ran.command}`")

@@ -1,0 +1,155 @@
+"""`invoke tour` against the real engine: the whole onboarding path and its cleanup, --keep,
+a failing step, and --step (refused without a terminal, waiting for Enter with one)."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from workshop.probe import get, http_url
+
+pytestmark = pytest.mark.integration
+
+#: the tutorial's commands, in the tutorial's order (README.md, "The tutorial, task by task")
+TUTORIAL = [
+    "docker run ubuntu /bin/echo 'Hello world'",
+    'docker run --name daemon -d ubuntu /bin/sh -c "while true; do echo hello world; sleep 1; done"',
+    "docker logs -f daemon",
+    "docker stop daemon",
+    "docker ps -a",
+    "docker start daemon",
+    "docker rm daemon",
+    'docker run -d --name "test-nginx" -p 8080:80 -v $(pwd):/usr/share/nginx/html:ro nginx:latest',
+    "docker inspect test-nginx",
+    "docker build . -t test-curl",
+    "docker run --rm -e SITE_URL=https://facebook.com/ -v $(pwd)/vol:/data/:rw test-curl",
+    "docker-compose up",
+    "open http://127.0.0.1:5000/",
+]
+CLEANUP = ["compose.down", "curl.clean", "nginx.down", "daemon.rm --force"]
+PAGE = (ROOT / "examples" / "nginx" / "html" / "index.html").read_bytes()
+
+
+def invoked(workshop) -> list[str]:
+    """The invoke commands of the steps, in order, as the tour must print them."""
+    return [
+        "hello.run", "daemon.start", "daemon.logs --tail 3", "daemon.stop", "daemon.status", "daemon.start",
+        "daemon.rm --force", "nginx.up", "nginx.inspect", "curl.build",
+        f"curl.run --site-url http://{workshop.env['NGINX_NAME']}/", "compose.up", "compose.hit", "compose.hit",
+    ]
+
+
+def in_order(text: str, parts: list[str]) -> bool:
+    """True if every part occurs in ``text``, each after the previous one."""
+    at = 0
+    for part in parts:
+        at = text.find(part, at)
+        if at < 0:
+            return False
+        at += len(part)
+    return True
+
+
+def test_the_whole_tour_checks_every_step_then_removes_all_it_started_but_the_data(workshop, resources):
+    result = workshop.run("tour", timeout=900).ok()
+    out = result.stdout
+    steps, cleanup = out.split("=== Cleaning up what the tour started ===")
+    assert in_order(steps, [f"tutorial: {command}" for command in TUTORIAL])
+    assert in_order(steps, [f"$ invoke {command}" for command in invoked(workshop)])
+    assert in_order(steps, [f"=== Step {n}/5: {name}" for n, name in enumerate(
+        ["hello", "daemon", "nginx", "curl", "compose"], 1)])
+    checks = [line for line in steps.splitlines() if line.startswith("✓ ")]
+    assert len(checks) == len(invoked(workshop)) + 1, checks  # one per command, and the summary
+    assert checks[-1] == "✓ tour complete: 5 steps, 14 checks passed"
+    assert "✓ the count went from 1 to 2: Redis keeps it between requests" in checks
+    assert in_order(cleanup, [f"$ invoke {command}\n" for command in CLEANUP])
+    assert "data kept in volume(s)" in cleanup and "hit count survives" in cleanup
+    assert result.stderr == ""  # the tasks' own stderr (build logs) is shown on stdout
+    found = resources(workshop.project)
+    assert found["containers"] == []
+    assert [volume.name for volume in found["volumes"]] == [f"{workshop.project}_redis_data"]
+    assert not [image for image in found["images"] if f"{workshop.env['CURL_IMAGE']}:latest" in image.repo_tags]
+    assert not (Path(workshop.env["CURL_RESULTS_DIR"]) / "results").exists()
+
+
+def test_with_keep_nginx_and_the_counter_still_answer_afterwards(workshop, resources):
+    out = workshop.run("tour", "--keep", timeout=900).ok().stdout
+    assert "Cleaning up" not in out
+    assert "--keep: nginx is still up" in out
+    page = get(http_url("127.0.0.1", int(workshop.env["NGINX_PORT"])))
+    assert (page.status, page.body) == (200, PAGE)
+    counter = get(http_url("127.0.0.1", int(workshop.env["APP_PORT"])))
+    assert (counter.status, counter.body) == (200, b"Hello from Redis! I have been seen 3 times.\n")
+    running = {c.name for c in resources(workshop.project)["containers"] if c.state.running}
+    assert workshop.env["DAEMON_NAME"] not in running  # its lifecycle ends with `docker rm`
+
+
+def test_a_failing_step_stops_the_tour_in_one_line_naming_it_and_nothing_is_left(workshop, resources):
+    port = int(workshop.env["NGINX_PORT"])
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", port))
+        holder.listen()
+        result = workshop.run("tour", timeout=600)
+    result.one_line_error("tour step 3/5 (nginx)", "`invoke nginx.up`", "NGINX_PORT", f"{port} is already in use")
+    out = result.stdout
+    assert "✓ the container printed 'Hello world'" in out and "is gone, with its logs" in out
+    assert "Step 4/5" not in out and "curl.build" not in out
+    cleanup = out.split("=== Cleaning up what the tour started ===")[1]
+    assert in_order(cleanup, ["$ invoke nginx.down\n", "$ invoke daemon.rm --force\n"])
+    assert "compose.down" not in cleanup and "curl.clean" not in cleanup  # steps never started
+    assert resources(workshop.project)["containers"] == []
+
+
+def test_step_without_a_terminal_refuses_in_one_line_before_anything_runs(workshop, resources):
+    result = workshop.run("tour", "--step")
+    result.one_line_error("--step", "stdin is not a terminal")
+    assert result.stdout == ""
+    assert all(not found for found in resources(workshop.project).values())
+
+
+def read_until(fd: int, marker: str, seen: list[str], timeout: float = 120) -> None:
+    """Read the child's output into ``seen`` until ``marker`` appears in it."""
+    deadline = time.monotonic() + timeout
+    while marker not in "".join(seen):
+        assert time.monotonic() < deadline, f"{marker!r} never came:\n{''.join(seen)}"
+        if select.select([fd], [], [], 1)[0]:
+            chunk = os.read(fd, 65536)
+            assert chunk, f"output ended before {marker!r}:\n{''.join(seen)}"
+            seen.append(chunk.decode(errors="replace"))
+
+
+def test_step_waits_for_enter_between_steps_and_end_of_input_stops_and_cleans_up(workshop, resources):
+    controller, terminal = pty.openpty()
+    child = subprocess.Popen(
+        workshop.command("tour", "--step"), cwd=ROOT, env=workshop.environ(),
+        stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    os.close(terminal)
+    seen: list[str] = []
+    try:
+        read_until(child.stdout.fileno(), "[Enter] step 2/5", seen)
+        time.sleep(1)
+        assert "Step 2/5" not in "".join(seen)  # it waits
+        os.write(controller, b"\n")
+        read_until(child.stdout.fileno(), "[Enter] step 3/5", seen)
+        os.write(controller, b"\x04")  # Ctrl-D: end of input
+        out, err = child.communicate(timeout=120)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        os.close(controller)
+    out = "".join(seen) + out.decode()
+    assert child.returncode == 130, (out, err)
+    assert "Traceback" not in err.decode()
+    assert "=== Step 3/5" not in out
+    cleanup = out.split("=== Cleaning up what the tour started ===")[1]
+    assert "$ invoke daemon.rm --force" in cleanup
+    assert resources(workshop.project)["containers"] == []
