@@ -243,27 +243,23 @@ class Settings:
             raise setting.fail("is not a valid label prefix", "use lowercase reverse-DNS form, e.g. io.example.app")
         return setting.value
 
-    def directory(self, name: str) -> Path:
-        """An existing directory; relative paths are taken from the repository root."""
+    def _existing_path(self, name: str, noun: str, exists) -> Path:
         setting = self._get(name)
         if not setting.value.strip():
-            raise setting.fail("is empty", f"set {name} to a folder")
+            raise setting.fail("is empty", f"set {name} to a {noun}")
         path = Path(setting.value).expanduser()
         path = path if path.is_absolute() else self.root / path
-        if not path.is_dir():
-            raise setting.fail("is not an existing folder", f"create it or point {name} at a folder that exists")
+        if not exists(path):
+            raise setting.fail(f"is not an existing {noun}", f"point {name} at a {noun} that exists")
         return path.resolve()
+
+    def directory(self, name: str) -> Path:
+        """An existing directory; relative paths are taken from the repository root."""
+        return self._existing_path(name, "folder", Path.is_dir)
 
     def file(self, name: str) -> Path:
         """An existing file; relative paths are taken from the repository root."""
-        setting = self._get(name)
-        if not setting.value.strip():
-            raise setting.fail("is empty", f"set {name} to a file")
-        path = Path(setting.value).expanduser()
-        path = path if path.is_absolute() else self.root / path
-        if not path.is_file():
-            raise setting.fail("is not an existing file", f"point {name} at a file that exists")
-        return path.resolve()
+        return self._existing_path(name, "file", Path.is_file)
 
     def address(self, name: str) -> str:
         """An IP address to bind to, such as 127.0.0.1 (this machine only) or 0.0.0.0 (everywhere)."""

@@ -41,9 +41,7 @@ def urls(container) -> list[str]:
     found = []
     for bindings in (container.network_settings.ports or {}).values():
         for binding in bindings or []:
-            host = binding.get("HostIp") or "127.0.0.1"
-            host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
-            found.append(http_url(host, int(binding.get("HostPort"))))
+            found.append(http_url(binding.get("HostIp") or "127.0.0.1", int(binding.get("HostPort"))))
     return sorted(set(found))
 
 

@@ -22,8 +22,13 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
+WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1"}
+
+
 def http_url(host: str, port: int, path: str = "/") -> str:
-    """http://host:port/path, with IPv6 hosts bracketed."""
+    """The URL that reaches a server bound to host:port from this machine (a wildcard bind is
+    reached through loopback), IPv6 hosts bracketed."""
+    host = WILDCARDS.get(host, host)
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}{path}"
 

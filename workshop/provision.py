@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from workshop.cli import say, task
+from workshop.cli import say, task, warn
 from workshop.config import PROFILE_VAR, ROOT, Settings, read_env_file, set_local_value
 from workshop.engine import Project, build_service
 from workshop.errors import WorkshopError, describe_docker_failure
@@ -79,13 +79,24 @@ def system(command: list[str], log: Path | None = None) -> None:
     prefix = privilege_prefix() or []
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     if log is None:
-        result = subprocess.run(prefix + command, env=env, stdin=subprocess.DEVNULL)
+        returncode = subprocess.run(prefix + command, env=env, stdin=subprocess.DEVNULL).returncode
     else:
         with log.open("ab") as sink:
-            result = subprocess.run(prefix + command, env=env, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink)
-    if result.returncode != 0:
+            process = subprocess.Popen(prefix + command, env=env, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink)
+            returncode = wait_reporting(process, command[0])
+    if returncode != 0:
         where = f"; see {log}" if log else ""
-        raise WorkshopError(f"`{' '.join(command)}` failed with exit code {result.returncode}{where}")
+        raise WorkshopError(f"`{' '.join(command)}` failed with exit code {returncode}{where}")
+
+
+def wait_reporting(process: subprocess.Popen, what: str, every: float = 10.0) -> int:
+    """Wait for ``process``, saying every ``every`` seconds that ``what`` is still running."""
+    began = time.monotonic()
+    while True:
+        try:
+            return process.wait(timeout=every)
+        except subprocess.TimeoutExpired:
+            warn(f"        still running {what} ({time.monotonic() - began:.0f}s)")
 
 
 _apt_updated = False

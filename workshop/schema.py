@@ -83,6 +83,11 @@ SETTINGS: dict[str, Check] = {
 HOST_PORTS = [("NGINX_PORT", "NGINX_BIND"), ("APP_PORT", "APP_BIND")]
 
 
+def read(settings: Settings, name: str):
+    """The value of ``name``, checked as the table says (ranges live here only)."""
+    return SETTINGS[name](settings, name)
+
+
 def problems(settings: Settings) -> list[str]:
     """One line per setting that fails its check (empty when all is well)."""
     found = []

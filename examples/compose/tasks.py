@@ -13,7 +13,7 @@ from workshop.display import table
 from workshop.engine import copy_output, docker
 from workshop.errors import WorkshopError, last_line
 from workshop.probe import get, http_url, port_is_free
-from workshop.schema import SETTINGS
+from workshop.schema import read
 
 EXAMPLE = "compose"
 APP_SERVICE = "app"
@@ -38,19 +38,18 @@ class StackSettings:
     def load(cls, settings: Settings) -> "StackSettings":
         """Validate everything docker-compose.yml interpolates for the stack."""
         for name in STACK_SETTINGS:
-            SETTINGS[name](settings, name)
+            read(settings, name)
         return cls(
             project=settings.project("WORKSHOP_PROJECT"),
             bind=settings.address("APP_BIND"),
             port=settings.port("APP_PORT"),
-            wait=settings.number("STACK_WAIT", 5, 3600),
+            wait=read(settings, "STACK_WAIT"),
         )
 
     @property
     def url(self) -> str:
         """Where the counter answers."""
-        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.bind, self.bind)
-        return http_url(host, self.port)
+        return http_url(self.bind, self.port)
 
 
 def _stack():

@@ -16,6 +16,7 @@ from workshop.config import Settings
 from workshop.display import container_state, table
 from workshop.engine import ContainerFailed, Project, claim_container, docker, ensure_image, run_once, show_logs
 from workshop.errors import WorkshopError
+from workshop.schema import read
 
 EXAMPLE = "hello"
 DAEMON_EXAMPLE = "daemon"
@@ -79,7 +80,7 @@ def _daemon_context():
 
 def _loop_script(settings: Settings) -> str:
     message = settings.text("DAEMON_MESSAGE")
-    interval = settings.number("DAEMON_INTERVAL", 0.1, 3600)
+    interval = read(settings, "DAEMON_INTERVAL")
     quoted = "'" + message.replace("'", "'\\''") + "'"
     return f"while true; do echo {quoted}; sleep {interval:g}; done"
 

@@ -21,6 +21,7 @@ from workshop.engine import (
 )
 from workshop.errors import WorkshopError
 from workshop.probe import http_url, port_is_free, wait_for_http
+from workshop.schema import read
 
 EXAMPLE = "nginx"
 CONTAINER_PORT = 80
@@ -48,14 +49,13 @@ class NginxSettings:
             bind=settings.address("NGINX_BIND"),
             port=settings.port("NGINX_PORT"),
             html=settings.directory("NGINX_HTML_DIR"),
-            wait=settings.number("NGINX_WAIT", 1, 600),
+            wait=read(settings, "NGINX_WAIT"),
         )
 
     @property
     def url(self) -> str:
-        """Where the page answers (a wildcard bind is reached through loopback)."""
-        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.bind, self.bind)
-        return http_url(host, self.port)
+        """Where the page answers."""
+        return http_url(self.bind, self.port)
 
     @property
     def fingerprint(self) -> str:
