@@ -8,9 +8,11 @@ from examples.curl.tasks import curl
 from examples.hello.tasks import daemon, hello
 from examples.nginx.tasks import nginx
 from workshop.doctor import doctor
+from workshop.everything import down, up
 from workshop.inventory import clean, status
 from workshop.provision import setup
 from workshop.testing import test
+from workshop.tour import tour
 
 ns = Collection()
 ns.add_task(setup)
@@ -18,6 +20,9 @@ ns.add_task(test)
 ns.add_task(doctor)
 ns.add_task(status)
 ns.add_task(clean)
+ns.add_task(tour)
+ns.add_task(up)
+ns.add_task(down)
 ns.add_collection(hello)
 ns.add_collection(daemon)
 ns.add_collection(nginx)

@@ -4,8 +4,9 @@ Each step says what it teaches; then, for each of its commands, it shows the tut
 command and the ``invoke`` command that does the same here, runs that command exactly as you
 would type it (its output shown), checks the result and prints ``✓ what was verified``. The
 first failure stops the tour with one line naming the step. At the end, or after a failure
-(or Ctrl-C), everything the tour started is removed again unless ``--keep``; the compose
-stack's data volume, your hit count, is always kept.
+(or Ctrl-C), everything the tour started is removed again unless ``--keep``; what was already
+up before the tour is left as it was, and the compose stack's data volume, your hit count, is
+always kept.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from workshop.cli import say, task
 from workshop.config import Settings, display_path
 from workshop.engine import Project, docker, find_container
 from workshop.errors import WorkshopError, describe
-from workshop.everything import LONG_RUNNING, Ran, run_task
+from workshop.everything import LONG_RUNNING, Ran, is_up, run_task, survey
 from workshop.probe import get
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -94,6 +95,7 @@ class Step:
 # -- checks: each returns what it verified, or raises CheckFailed ------------------------------
 
 def hello_printed(tour: Tour, ran: Ran) -> str:
+    """hello.run printed HELLO_MESSAGE and its container is gone (--rm)."""
     message = tour.settings.text("HELLO_MESSAGE")
     expect(message in ran.stdout.splitlines(), f"`{ran.command}` did not print {message!r}")
     left = tour.client.container.list(all=True, filters=tour.project.filters("hello"))
@@ -109,18 +111,21 @@ def daemon_running(tour: Tour, ran: Ran) -> "Container":
 
 
 def daemon_started(tour: Tour, ran: Ran) -> str:
+    """The daemon runs; its id is noted to recognise it when started again."""
     container = daemon_running(tour, ran)
     tour.noted["daemon"] = container.id
     return f"{container.name} is running in the background ({container.id[:12]})"
 
 
 def daemon_restarted(tour: Tour, ran: Ran) -> str:
+    """The daemon runs again as the same container, not a new one."""
     container = daemon_running(tour, ran)
     expect(container.id == tour.noted.get("daemon"), f"{container.name} is a new container, not the stopped one")
     return f"{container.name} runs again: the same container ({container.id[:12]}), not a new one"
 
 
 def daemon_logged(tour: Tour, ran: Ran) -> str:
+    """The last lines of its output are DAEMON_MESSAGE."""
     message = tour.settings.text("DAEMON_MESSAGE")
     lines = ran.stdout.splitlines()
     expect(1 <= len(lines) <= 3 and set(lines) == {message}, f"expected 1 to 3 lines {message!r}, got {lines!r}")
@@ -128,12 +133,14 @@ def daemon_logged(tour: Tour, ran: Ran) -> str:
 
 
 def daemon_stopped(tour: Tour, ran: Ran) -> str:
+    """The daemon is stopped and its container kept."""
     container = tour.container("DAEMON_NAME")
     expect(container is not None and not container.state.running, "the daemon container is not stopped and kept")
     return f"{container.name} is stopped, and the container still exists"
 
 
 def daemon_listed(tour: Tour, ran: Ran) -> str:
+    """`daemon.status` lists the stopped container as Exited."""
     name = tour.settings.container_name("DAEMON_NAME")
     listed = any(name in line.split() and "Exited" in line for line in ran.stdout.splitlines())
     expect(listed, f"`{ran.command}` does not list {name} as Exited")
@@ -141,12 +148,14 @@ def daemon_listed(tour: Tour, ran: Ran) -> str:
 
 
 def daemon_removed(tour: Tour, ran: Ran) -> str:
+    """The daemon container is gone."""
     name = tour.settings.container_name("DAEMON_NAME")
     expect(tour.container("DAEMON_NAME") is None, f"{name} still exists after `{ran.command}`")
     return f"{name} is gone, with its logs"
 
 
 def page_served(tour: Tour, ran: Ran) -> str:
+    """The nginx page answers 200 with NGINX_HTML_DIR/index.html, byte for byte."""
     url, page = NginxSettings.load(tour.settings).url, tour.page()
     try:
         response = get(url)
@@ -158,6 +167,7 @@ def page_served(tour: Tour, ran: Ran) -> str:
 
 
 def nginx_inspected(tour: Tour, ran: Ran) -> str:
+    """The folder is mounted read-only and the host port published."""
     nginx, container = NginxSettings.load(tour.settings), tour.container("NGINX_NAME")
     expect(container is not None, f"no container {nginx.name!r}")
     mounted = any(
@@ -171,18 +181,21 @@ def nginx_inspected(tour: Tour, ran: Ran) -> str:
 
 
 def image_built(tour: Tour, ran: Ran) -> str:
+    """The curl image is there under both tags."""
     versioned, latest = image_tags(tour.settings)
     expect(all(tour.client.image.exists(tag) for tag in (versioned, latest)), f"{versioned} or {latest} is missing")
     return f"the image is on the engine as {versioned} and {latest}"
 
 
 def page_fetched(tour: Tour, ran: Ran) -> str:
+    """curl's results file is the page nginx serves."""
     results, page = results_dir(tour.settings) / RESULTS_NAME, tour.page()
     expect(results.is_file() and results.read_bytes() == page.read_bytes(), f"{tour.shown(results)} is not the served page")
     return f"{tour.shown(results)} holds the page nginx serves: the containers met by name on their network"
 
 
 def stack_healthy(tour: Tour, ran: Ran) -> str:
+    """Both services of the stack run and are healthy."""
     healthy = {
         c.config.labels.get("com.docker.compose.service")
         for c in tour.client.compose.ps()
@@ -200,11 +213,13 @@ def hit_count(ran: Ran) -> int:
 
 
 def counted(tour: Tour, ran: Ran) -> str:
+    """The counter answered; its count is noted."""
     tour.noted["count"] = count = hit_count(ran)
     return f"the counter answered: seen {count} times"
 
 
 def counted_again(tour: Tour, ran: Ran) -> str:
+    """The next visit counted exactly one more."""
     count, first = hit_count(ran), tour.noted.get("count")
     expect(count == first + 1, f"the count went from {first} to {count}, not to {first + 1}")
     return f"the count went from {first} to {count}: Redis keeps it between requests"
@@ -282,15 +297,34 @@ def walk(tour: Tour, number: int, step: Step) -> int:
     return len(step.moves)
 
 
-def clean_up(tour: Tour, started: list[Step]) -> list[Ran]:
-    """Run the cleanup task of every started step, last first. Return the runs that failed."""
-    cleanups = [step.cleanup for step in reversed(started) if step.cleanup]
+def found_before(tour: Tour) -> set[str]:
+    """The steps whose example was already up (or, for curl, built) before the tour: it leaves those alone.
+
+    Not the daemon: its lifecycle, the lesson of its step, ends with its removal anyway.
+    """
+    there = {example for example, containers in survey().items() if example != "daemon" and is_up(containers)}
+    if tour.client.image.exists(image_tags(tour.settings)[0]):
+        there.add("curl")
+    return there
+
+
+def clean_up(tour: Tour, started: list[Step], before: set[str]) -> list[Ran]:
+    """Run the cleanup task of every started step, last first, except what was there before. Return the failed runs."""
+    cleanups = [step for step in reversed(started) if step.cleanup]
     if not cleanups:
         return []
     say("\n=== Cleaning up what the tour started ===")
-    if any(step.name == "compose" for step in started):
-        say("compose.down keeps the stack's data volume: your hit count survives.")
-    return [ran for ran in (show_and_run(tour, args) for args in cleanups) if not ran.ok]
+    failed = []
+    for step in cleanups:
+        if step.name in before:
+            say(f"{step.name}: it was there before the tour; left as it was")
+            continue
+        if step.name == "compose":
+            say("compose.down keeps the stack's data volume: your hit count survives.")
+        ran = show_and_run(tour, step.cleanup)
+        if not ran.ok:
+            failed.append(ran)
+    return failed
 
 
 def wait_for_enter(number: int, step: Step) -> None:
@@ -311,6 +345,7 @@ def tour(c, keep=False, step=False):
         raise WorkshopError("--step waits for Enter between steps, but stdin is not a terminal; "
                             "run `invoke tour --step` in a terminal, or drop --step")
     state = Tour()
+    before = found_before(state)
     started: list[Step] = []
     failure: WorkshopError | None = None
     checks = 0
@@ -324,7 +359,7 @@ def tour(c, keep=False, step=False):
     except WorkshopError as exc:
         failure = exc
     finally:  # also after Ctrl-C: leave nothing half-running
-        failed = [] if keep else clean_up(state, started)
+        failed = [] if keep else clean_up(state, started, before)
     problems = [str(failure)] if failure else []
     if failed:
         commands = ", ".join(f"`{ran.command}`" for ran in failed)

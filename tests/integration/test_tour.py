@@ -108,6 +108,17 @@ def test_a_failing_step_stops_the_tour_in_one_line_naming_it_and_nothing_is_left
     assert resources(workshop.project)["containers"] == []
 
 
+def test_what_was_up_before_the_tour_is_left_as_it_was(workshop, resources):
+    workshop.run("nginx.up", timeout=300).ok()
+    before = {c.name: c.id for c in resources(workshop.project)["containers"]}
+    out = workshop.run("tour", timeout=900).ok().stdout
+    cleanup = out.split("=== Cleaning up what the tour started ===")[1]
+    assert "nginx: it was there before the tour; left as it was" in cleanup
+    assert "$ invoke nginx.down" not in cleanup and "$ invoke compose.down" in cleanup
+    assert {c.name: c.id for c in resources(workshop.project)["containers"] if c.state.running} == before
+    assert get(http_url("127.0.0.1", int(workshop.env["NGINX_PORT"]))).status == 200
+
+
 def test_step_without_a_terminal_refuses_in_one_line_before_anything_runs(workshop, resources):
     result = workshop.run("tour", "--step")
     result.one_line_error("--step", "stdin is not a terminal")

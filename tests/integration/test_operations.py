@@ -1,0 +1,315 @@
+"""The workshop-wide tasks against the real engine: `invoke status`, `invoke clean` (scoped to
+this project's label, data only with --volumes) and `invoke doctor` (read-only checks)."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import tarfile
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from workshop.config import Settings
+
+pytestmark = pytest.mark.integration
+
+COLUMNS = ("EXAMPLE", "KIND", "NAME", "STATUS", "DETAIL")
+
+
+def label_prefix() -> str:
+    return Settings.load().label_prefix("WORKSHOP_LABEL_PREFIX")
+
+
+def parse_table(text: str) -> list[dict[str, str]]:
+    """The rows of `invoke status`'s table (columns are separated by two or more spaces)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert lines and re.split(r"\s{2,}", lines[0].strip()) == list(COLUMNS), text
+    rows = []
+    for line in lines[1:]:
+        cells = re.split(r"\s{2,}", line.strip())
+        assert len(cells) == len(COLUMNS), f"cannot split {line!r} into {COLUMNS}"
+        rows.append(dict(zip(COLUMNS, cells)))
+    return rows
+
+
+def nothing_of(resources, project: str) -> bool:
+    return all(not found for found in resources(project).values())
+
+
+def results_of(workshop) -> Path:
+    return Path(workshop.env["CURL_RESULTS_DIR"]) / "results"
+
+
+# -- status ---------------------------------------------------------------------------------
+
+def test_status_lists_both_containers_by_example_with_state_url_and_the_shared_network(workshop):
+    workshop.run("nginx.up").ok()
+    workshop.run("daemon.start").ok()
+    nginx, daemon = workshop.env["NGINX_NAME"], workshop.env["DAEMON_NAME"]
+    network = f"{workshop.project}-net"
+    url = f"http://127.0.0.1:{workshop.env['NGINX_PORT']}/"
+
+    table = workshop.run("status").ok()
+    rows = {row["NAME"]: row for row in parse_table(table.stdout)}
+    assert set(rows) == {nginx, daemon, network}, table.stdout
+    assert (rows[nginx]["EXAMPLE"], rows[nginx]["KIND"], rows[nginx]["DETAIL"]) == ("nginx", "container", url)
+    assert (rows[daemon]["EXAMPLE"], rows[daemon]["KIND"], rows[daemon]["DETAIL"]) == ("daemon", "container", "-")
+    for name in (nginx, daemon):
+        assert re.fullmatch(r"Up (Less than a second|\d+ (second|minute|hour|day)s?)", rows[name]["STATUS"]), rows[name]
+    assert (rows[network]["EXAMPLE"], rows[network]["KIND"]) == ("shared", "network")
+
+    document = json.loads(workshop.run("status", "--json").ok().stdout)
+    assert all(set(entry) == {"example", "kind", "name", "status", "detail"} for entry in document), document
+    assert {(e["kind"], e["name"], e["example"]) for e in document} == {
+        (row["KIND"], row["NAME"], row["EXAMPLE"]) for row in rows.values()
+    }
+    by_name = {entry["name"]: entry for entry in document}
+    assert by_name[nginx]["detail"] == url
+    assert by_name[nginx]["status"].startswith("Up ") and by_name[daemon]["status"].startswith("Up ")
+    assert by_name[network]["detail"] == "bridge"
+
+
+def test_status_with_nothing_of_the_project_says_so_and_exits_0(workshop, resources):
+    result = workshop.run("status").ok()
+    assert f"nothing of project {workshop.project!r} on the engine" in result.stdout
+    assert result.stderr.strip() == ""
+    assert json.loads(workshop.run("status", "--json").ok().stdout) == []
+    assert nothing_of(resources, workshop.project)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "workshop/inventory.py status(): with nothing on the engine it says '`invoke up` starts the "
+    "examples', but tasks.py defines no `up` task (`invoke up` answers \"No idea what 'up' is!\")"
+))
+def test_the_hint_status_gives_when_empty_names_a_task_that_exists(workshop):
+    text = workshop.run("status").ok().stdout
+    hints = re.findall(r"`invoke ([\w.-]+)", text)
+    assert hints, text
+    for hint in hints:
+        answer = workshop.run("--help", hint)
+        assert answer.returncode == 0, f"the hint `invoke {hint}` names no task: {answer.stderr.strip()}"
+
+
+# -- clean ----------------------------------------------------------------------------------
+
+@contextmanager
+def unrelated_resources(client, tmp_path: Path):
+    """Containers, volumes, networks and an image that are not this test project's; removed at the end."""
+    prefix = label_prefix()
+    tag = uuid.uuid4().hex[:8]
+    other = {f"{prefix}.project": f"someone-else-{tag}", f"{prefix}.example": "nginx"}
+    # The image named by BASE_IMAGE: setup's base carries the *default* project's labels, which a
+    # container inherits; it carries nothing of the test project, which is what matters here.
+    base = Settings.load().image("BASE_IMAGE")
+    made: dict[str, str] = {}
+    try:
+        made["container"] = client.run(
+            base, ["sleep", "300"], detach=True, init=True, name=f"wsunrelated-{tag}", pull="never"
+        ).name
+        made["other container"] = client.run(
+            base, ["sleep", "300"], detach=True, init=True, name=f"wsunrelated-{tag}-other", pull="never",
+            labels=other,
+        ).name
+        made["volume"] = client.volume.create(f"wsunrelated-{tag}").name
+        made["other volume"] = client.volume.create(f"wsunrelated-{tag}-other", labels=other).name
+        made["network"] = client.network.create(f"wsunrelated-{tag}").name
+        content = tmp_path / "unrelated.txt"
+        content.write_text("not the workshop's\n")
+        tarball = tmp_path / "unrelated.tar"
+        with tarfile.open(tarball, "w") as tar:
+            tar.add(content, arcname="unrelated.txt")
+        image = f"wsunrelated-{tag}:v1"
+        client.image.import_(tarball, tag=image)
+        made["image"] = image
+        yield made
+    finally:
+        for kind in ("container", "other container"):
+            if kind in made and client.container.exists(made[kind]):
+                client.container.remove(made[kind], force=True)
+        for kind in ("volume", "other volume"):
+            if kind in made and client.volume.exists(made[kind]):
+                client.volume.remove(made[kind])
+        if "network" in made and client.network.exists(made["network"]):
+            client.network.remove(made["network"])
+        if "image" in made and client.image.exists(made["image"]):
+            client.image.remove(made["image"], force=True)
+
+
+def assert_unrelated_intact(client, made: dict[str, str]) -> None:
+    for kind in ("container", "other container"):
+        assert client.container.exists(made[kind]), f"clean removed the unrelated {kind} {made[kind]}"
+        assert client.container.inspect(made[kind]).state.running, f"clean stopped the unrelated {kind}"
+    for kind in ("volume", "other volume"):
+        assert client.volume.exists(made[kind]), f"clean removed the unrelated {kind} {made[kind]}"
+    assert client.network.exists(made["network"]), "clean removed the unrelated network"
+    assert client.image.exists(made["image"]), "clean removed the unrelated image"
+
+
+def identities(found: dict[str, list]) -> dict[str, list[str]]:
+    """ids (names for volumes) of what resources(project) returned."""
+    return {
+        "containers": sorted(c.id for c in found["containers"]),
+        "networks": sorted(n.id for n in found["networks"]),
+        "images": sorted(i.id for i in found["images"]),
+        "volumes": sorted(v.name for v in found["volumes"]),
+    }
+
+
+def test_clean_removes_only_this_projects_resources_and_data_only_with_volumes(
+    workshop, docker_client, resources, tmp_path
+):
+    with unrelated_resources(docker_client, tmp_path) as unrelated:
+        # ours: two containers and the shared network, the stack (containers, network, volume,
+        # built image), the curl image and its results file
+        workshop.run("nginx.up").ok()
+        workshop.run("daemon.start").ok()
+        workshop.run("compose.up", timeout=900).ok()
+        workshop.run("curl.build", timeout=600).ok()
+        workshop.run("curl.run", "--site-url", f"http://{workshop.env['NGINX_NAME']}/", timeout=600).ok()
+        volume = f"{workshop.project}_redis_data"
+        results = results_of(workshop)
+        assert results.is_file()
+
+        ours = resources(workshop.project)
+        before = identities(ours)
+        container_names = sorted(c.name for c in ours["containers"])
+        network_names = sorted(n.name for n in ours["networks"])
+        image_names = sorted(", ".join(sorted(i.repo_tags)) for i in ours["images"])
+        assert len(container_names) == 4, container_names  # nginx, daemon, app, redis
+        assert f"{workshop.project}-net" in network_names and len(network_names) == 2, network_names
+        assert len(image_names) == 2, image_names  # the curl image and the app image
+        assert before["volumes"] == [volume]
+
+        dry = workshop.run("clean", "--dry-run").ok()
+        for kind, names in (("container", container_names), ("network", network_names), ("image", image_names)):
+            for name in names:
+                assert f"would remove {kind} {name} (" in dry.stdout, f"{kind} {name} not listed:\n{dry.stdout}"
+        assert "would remove volume" not in dry.stdout and "would remove file" not in dry.stdout
+        assert "volumes kept (--volumes deletes the data)" in dry.stdout
+        dry_all = workshop.run("clean", "--dry-run", "--volumes").ok()
+        assert f"would remove volume {volume} (compose)" in dry_all.stdout, dry_all.stdout
+        assert f"would remove file {results}" in dry_all.stdout, dry_all.stdout
+        for listing in (dry.stdout, dry_all.stdout):
+            assert "removed " not in listing
+            for name in unrelated.values():
+                assert name.split(":")[0] not in listing, f"dry run lists unrelated {name}"
+        assert identities(resources(workshop.project)) == before, "a dry run removed something"
+        assert results.is_file()
+        assert_unrelated_intact(docker_client, unrelated)
+
+        cleaned = workshop.run("clean").ok()
+        assert "volumes kept (--volumes deletes the data)" in cleaned.stdout
+        assert f"removed container {workshop.env['NGINX_NAME']} (nginx)" in cleaned.stdout
+        assert f"removed network {workshop.project}-net (shared)" in cleaned.stdout
+        left = resources(workshop.project)
+        assert (left["containers"], left["networks"], left["images"]) == ([], [], []), left
+        assert [v.name for v in left["volumes"]] == [volume]
+        assert not docker_client.image.exists(f"{workshop.env['CURL_IMAGE']}:1.0")
+        assert not docker_client.image.exists(workshop.env["APP_IMAGE"])
+        assert results.is_file(), "clean without --volumes deleted the results file"
+        assert_unrelated_intact(docker_client, unrelated)
+
+        wiped = workshop.run("clean", "--volumes").ok()
+        assert f"removed volume {volume} (compose)" in wiped.stdout
+        assert f"removed file {results}" in wiped.stdout
+        assert nothing_of(resources, workshop.project)
+        assert not results.exists()
+        assert_unrelated_intact(docker_client, unrelated)
+        # the images ours were built FROM are setup's, not ours: still there
+        assert docker_client.image.exists(Settings.load().image("BASE_IMAGE"))
+        for name in unrelated.values():
+            assert name.split(":")[0] not in cleaned.stdout + wiped.stdout
+
+
+def test_clean_twice_in_a_row_succeeds_and_the_second_has_nothing_to_remove(workshop, resources):
+    workshop.run("nginx.up").ok()
+    workshop.run("daemon.start").ok()
+    first = workshop.run("clean").ok()
+    assert f"removed container {workshop.env['DAEMON_NAME']} (daemon)" in first.stdout
+    assert nothing_of(resources, workshop.project)
+    second = workshop.run("clean").ok()
+    assert f"nothing of project {workshop.project!r} to remove" in second.stdout
+    assert "removed" not in second.stdout
+    assert second.stderr.strip() == ""
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "workshop/inventory.py collect(): containers are matched by the project label alone, and a "
+    "container inherits its image's labels; setup labels its base image "
+    "(<prefix>.project=<project>, example=base), so a container the user creates by hand from it "
+    "is listed by status and force-removed by clean"
+))
+def test_a_container_made_by_hand_from_a_project_labelled_image_is_not_ours(workshop, docker_client, tmp_path):
+    prefix = label_prefix()
+    content = tmp_path / "base.txt"
+    content.write_text("a stand-in for setup's base image\n")
+    tarball = tmp_path / "base.tar"
+    with tarfile.open(tarball, "w") as tar:
+        tar.add(content, arcname="base.txt")
+    image = f"{workshop.project}-base:test"
+    # what provision.build_offline_base does: import with the project's labels
+    docker_client.image.import_(tarball, tag=image, changes=[
+        f"LABEL {prefix}.project={workshop.project}", f"LABEL {prefix}.example=base",
+    ])
+    by_hand = f"{workshop.project}-by-hand"
+    docker_client.container.create(image, ["/not-run"], name=by_hand)  # no labels given
+    try:
+        listed = workshop.run("status").ok().stdout
+        planned = workshop.run("clean", "--dry-run").ok().stdout
+        assert by_hand not in listed, f"status lists a container the user made by hand:\n{listed}"
+        assert by_hand not in planned, f"clean would remove a container the user made by hand:\n{planned}"
+    finally:
+        if docker_client.container.exists(by_hand):
+            docker_client.container.remove(by_hand, force=True)
+
+
+# -- doctor ---------------------------------------------------------------------------------
+
+def test_doctor_passes_with_only_checks_and_information_and_creates_nothing(workshop, resources):
+    result = workshop.run("doctor").ok()
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert lines[-1] == "all checks passed", result.stdout
+    for line in lines[:-1]:
+        assert line.startswith(("✓ ", "i ")), f"not a pass or information line: {line!r}"
+    for subject in ("docker CLI", "daemon", "compose v2", "settings", "(NGINX_PORT) free", "(APP_PORT) free", "disk"):
+        assert any(subject in line for line in lines), f"no line about {subject}:\n{result.stdout}"
+    assert result.stderr.strip() == ""
+    assert nothing_of(resources, workshop.project)
+
+
+def doctor_failure(result) -> list[str]:
+    """Assert doctor's failure shape: exit 1, no traceback, stderr is one `error:` line. Return the ✗ lines."""
+    assert result.returncode == 1, f"doctor exited {result.returncode}\n{result.stdout}\n{result.stderr}"
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and errors[0].startswith("error: "), result.stderr
+    assert "check(s) failed" in errors[0]
+    return [line for line in result.stdout.splitlines() if line.startswith("✗ ")]
+
+
+def test_doctor_fails_on_a_taken_nginx_port_naming_it(workshop, resources):
+    port = int(workshop.env["NGINX_PORT"])
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", port))
+        holder.listen()
+        failed = doctor_failure(workshop.run("doctor"))
+    assert len(failed) == 1, failed
+    assert "NGINX_PORT" in failed[0] and str(port) in failed[0] and "taken" in failed[0]
+    assert nothing_of(resources, workshop.project)
+
+
+def test_doctor_fails_on_a_bad_setting_naming_it(workshop, resources):
+    failed = doctor_failure(workshop.run("doctor", REDIS_PORT="abc"))
+    assert any("REDIS_PORT" in line and "'abc'" in line for line in failed), failed
+    assert nothing_of(resources, workshop.project)
+
+
+def test_doctor_fails_on_an_unreachable_daemon_saying_so(workshop, resources):
+    failed = doctor_failure(workshop.run("doctor", DOCKER_HOST="unix:///nonexistent.sock"))
+    assert any("daemon" in line and "unreachable" in line and "unix:///nonexistent.sock" in line
+               for line in failed), failed
+    assert nothing_of(resources, workshop.project)
