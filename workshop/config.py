@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ENVS_DIR_NAME = "envs"
 DEFAULTS_NAME = "defaults.env"
 LOCAL_NAME = ".env"
+#: names another file to use instead of the root .env (tests use it to leave yours alone)
+LOCAL_FILE_VAR = "WORKSHOP_ENV_FILE"
 PROFILE_VAR = "WORKSHOP_PROFILE"
 ENVIRONMENT = "environment"
 
@@ -77,6 +79,13 @@ def read_env_file(path: Path, root: Path) -> dict[str, str]:
     return {k: (v or "") for k, v in dotenv_values(stream=io.StringIO(text)).items()}
 
 
+def local_file(root: Path, environ: Mapping[str, str] | None = None) -> Path:
+    """The local, untracked layer: ``.env`` at the root, or the file WORKSHOP_ENV_FILE names."""
+    environ = os.environ if environ is None else environ
+    chosen = environ.get(LOCAL_FILE_VAR)
+    return Path(chosen).expanduser() if chosen else root / LOCAL_NAME
+
+
 def display_path(path: Path, root: Path) -> str:
     """A path relative to the repository when it lies inside it."""
     try:
@@ -104,12 +113,12 @@ class Settings:
                 f"{display_path(defaults_path, root)} is missing; restore it with `git checkout -- {ENVS_DIR_NAME}`"
             )
         defaults = read_env_file(defaults_path, root)
-        local_path = root / LOCAL_NAME
+        local_path = local_file(root, environ)
         local = read_env_file(local_path, root) if local_path.is_file() else {}
 
         layers: list[tuple[str, Mapping[str, str]]] = [(ENVIRONMENT, environ)]
         if local_path.is_file():
-            layers.append((LOCAL_NAME, local))
+            layers.append((display_path(local_path, root), local))
         layers.append((display_path(defaults_path, root), defaults))
         probe = cls(layers, [], root)
         files = [defaults_path]
@@ -289,10 +298,10 @@ def check_url(setting: Setting) -> str:
 
 
 def set_local_value(root: Path, name: str, value: str) -> bool:
-    """Write ``name=value`` into the root ``.env`` (create it if needed). Return True if it changed."""
+    """Write ``name=value`` into the local env file (create it if needed). Return True if it changed."""
     from dotenv import set_key
 
-    path = root / LOCAL_NAME
+    path = local_file(root)
     current = read_env_file(path, root) if path.is_file() else {}
     if current.get(name) == value:
         return False

@@ -189,16 +189,12 @@ def test_no_env_file_or_build_secret_reaches_the_image(workshop, docker_client, 
     settings = Settings.load()
     bundle = tmp_path / "ca.pem"
     bundle.write_bytes(settings.file("BUILD_CA_BUNDLE").read_bytes() + f"\n# {marker}\n".encode())
-    local = ROOT / ".env"
-    saved = local.read_bytes() if local.exists() else None
-    try:
-        local.write_bytes((saved or b"") + f"\nWORKSHOP_TEST_MARKER={marker}\n".encode())
-        workshop.run("compose.build", "--no-cache", BUILD_CA_BUNDLE=str(bundle), timeout=900).ok()
-    finally:
-        if saved is None:
-            local.unlink()
-        else:
-            local.write_bytes(saved)
+    local = tmp_path / "local.env"
+    repository_env = ROOT / ".env"
+    local.write_bytes((repository_env.read_bytes() if repository_env.exists() else b"")
+                      + f"\nWORKSHOP_TEST_MARKER={marker}\n".encode())
+    workshop.run("compose.build", "--no-cache", BUILD_CA_BUNDLE=str(bundle), WORKSHOP_ENV_FILE=str(local),
+                 timeout=900).ok()
     image = workshop.env["APP_IMAGE"]
     history = subprocess.run(
         ["docker", "history", "--no-trunc", "--format", "{{.CreatedBy}}", image],

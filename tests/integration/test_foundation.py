@@ -48,17 +48,12 @@ def test_a_missing_docker_cli_is_one_line(workshop):
 
 
 def test_an_unparsable_local_env_file_names_file_and_line(workshop, tmp_path):
-    local = Path(__file__).resolve().parents[2] / ".env"
-    saved = local.read_bytes() if local.exists() else None
-    try:
-        local.write_text((saved or b"").decode() + "\nTHIS IS NOT A SETTING\n")
-        line = workshop.run("hello.run").one_line_error(".env:")
-        assert "NAME=value" in line
-    finally:
-        if saved is None:
-            local.unlink()
-        else:
-            local.write_bytes(saved)
+    local = tmp_path / "local.env"
+    repository_env = Path(__file__).resolve().parents[2] / ".env"
+    kept = repository_env.read_text() if repository_env.exists() else ""
+    local.write_text(kept + "\nTHIS IS NOT A SETTING\n")
+    line = workshop.run("hello.run", WORKSHOP_ENV_FILE=str(local)).one_line_error(f"{local}:")
+    assert "NAME=value" in line
 
 
 def test_setup_run_again_changes_nothing_and_says_so():

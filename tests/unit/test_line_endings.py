@@ -31,3 +31,15 @@ def test_no_committed_text_file_has_crlf():
     suspects = [*ROOT.glob("envs/*.env"), ROOT / ".ci" / "run", *ROOT.glob("examples/**/Dockerfile"),
                 ROOT / "docker-compose.yml"]
     assert [p for p in suspects if b"\r\n" in p.read_bytes()] == []
+
+
+def test_workshop_env_file_replaces_the_root_env_file(tmp_path):
+    (tmp_path / "envs").mkdir()
+    (tmp_path / "envs" / "defaults.env").write_text("HELLO_MESSAGE=default\nWORKSHOP_PROFILE=\n")
+    (tmp_path / ".env").write_text("HELLO_MESSAGE=from the root .env\n")
+    other = tmp_path / "elsewhere.env"
+    other.write_text("HELLO_MESSAGE=from elsewhere\n")
+    chosen = Settings.load(root=tmp_path, environ={"WORKSHOP_ENV_FILE": str(other)})
+    assert chosen.raw("HELLO_MESSAGE").value == "from elsewhere"
+    assert chosen.env_files[-1] == other
+    assert Settings.load(root=tmp_path, environ={}).raw("HELLO_MESSAGE").value == "from the root .env"
