@@ -130,12 +130,13 @@ def docker_client():
 
 def project_resources(client, project: str) -> dict[str, list]:
     """Everything on the engine carrying the project label ``project``."""
-    label = Project(project, Settings.load().label_prefix("WORKSHOP_LABEL_PREFIX")).filters()
+    ours = Project(project, Settings.load().label_prefix("WORKSHOP_LABEL_PREFIX"))
+    label = ours.filters()
     return {
         "containers": client.container.list(all=True, filters=label),
         "volumes": client.volume.list(filters=label),
         "networks": client.network.list(filters=label),
-        "images": client.image.list(filters=label),
+        "images": client.image.list(filters=ours.image_filters()),
     }
 
 

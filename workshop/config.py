@@ -271,14 +271,24 @@ class Settings:
         return self._existing_path(name, "file", Path.is_file)
 
     def address(self, name: str) -> str:
-        """An IP address to bind to, such as 127.0.0.1 (this machine only) or 0.0.0.0 (everywhere)."""
+        """An IP address of this machine to publish on: 127.0.0.1 (this machine only), 0.0.0.0
+        (every interface) or one of its own addresses."""
         import ipaddress
+        import socket
 
         setting = self._get(name)
+        fix = f"set {name} to 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)"
         try:
-            return str(ipaddress.ip_address(setting.value.strip()))
+            address = ipaddress.ip_address(setting.value.strip())
         except ValueError:
-            raise setting.fail("is not an IP address", f"set {name} to e.g. 127.0.0.1 (this machine only)") from None
+            raise setting.fail("is not an IP address", fix) from None
+        family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((str(address), 0))
+            except OSError:
+                raise setting.fail("is not an address of this machine", fix) from None
+        return str(address)
 
     def url(self, name: str) -> str:
         """An http(s) URL with a host."""
@@ -290,10 +300,11 @@ def check_url(setting: Setting) -> str:
     try:
         parts = urlsplit(setting.value.strip())
         host = parts.hostname
-    except ValueError:  # e.g. an unclosed IPv6 bracket
+        parts.port  # noqa: B018 - raises ValueError when out of range
+    except ValueError:  # an unclosed IPv6 bracket, a port out of range
         host = None
     if not host or parts.scheme not in ("http", "https"):
-        raise setting.fail("is not an http(s) URL", f"set {setting.name} to e.g. https://example.com/")
+        raise setting.fail("is not a valid http(s) URL", f"set {setting.name} to e.g. https://example.com/")
     return setting.value.strip()
 
 

@@ -8,11 +8,15 @@ second, which ``invoke --list`` should not pay.
 from __future__ import annotations
 
 import sys
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from workshop.config import ROOT, Settings
 from workshop.errors import WorkshopError, last_line
+from workshop.schema import validate_all
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from python_on_whales import Container, DockerClient
@@ -40,9 +44,29 @@ class Project:
         """The label key naming the example inside the project."""
         return f"{self.label_prefix}.example"
 
+    @property
+    def image_key(self) -> str:
+        """The label key naming the project on images it builds.
+
+        Images get a key of their own: a container inherits its image's labels, and a
+        container someone makes by hand from our image is not ours.
+        """
+        return f"{self.label_prefix}.built-by"
+
     def labels(self, example: str) -> dict[str, str]:
-        """Labels for a resource this project creates for ``example``."""
+        """Labels for a container, network or volume this project creates for ``example``."""
         return {self.project_key: self.name, self.example_key: example}
+
+    def image_labels(self, example: str) -> dict[str, str]:
+        """Labels for an image this project builds for ``example``."""
+        return {self.image_key: self.name, self.example_key: example}
+
+    def image_filters(self, example: str | None = None) -> list[tuple[str, str]]:
+        """docker ``--filter`` pairs that select the images we built (of one example, if given)."""
+        pairs = [("label", f"{self.image_key}={self.name}")]
+        if example:
+            pairs.append(("label", f"{self.example_key}={example}"))
+        return pairs
 
     def filters(self, example: str | None = None) -> list[tuple[str, str]]:
         """docker ``--filter`` pairs that select our resources (of one example, if given)."""
@@ -178,31 +202,50 @@ def remove_container(client: "DockerClient", project: Project, example: str, nam
     return True
 
 
+@contextmanager
+def host_lock(name: str):
+    """Serialise a check-then-create across our own tasks on this machine (a file lock)."""
+    import fcntl
+
+    folder = ROOT / ".workshop"
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError:
+        folder = Path(tempfile.gettempdir())
+    with open(folder / f"{name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def ensure_network(client: "DockerClient", project: Project) -> str:
     """The user-defined bridge network our examples share (containers reach each other by
     name); returns its id.
 
-    Docker allows two networks of one name, so two tasks starting at the same moment could
-    each create one: every caller then settles on the oldest and removes its own extra.
+    Docker 20.10 allows two networks of one name, and then refuses to start containers on
+    either ("ambiguous"). Creation is serialised by a lock; should duplicates exist anyway
+    (another clone on the same engine), the oldest is kept and the unused others removed.
     """
     from python_on_whales.exceptions import DockerException
 
     name = project.network
 
-    def named() -> list:  # by listing, not by name: a name may be ambiguous for a moment
+    def named() -> list:  # by listing, not by name: a name may be ambiguous
         return [n for n in client.network.list(filters=project.filters()) if n.name == name]
 
-    created = None
-    if not named():
-        try:
-            created = client.network.create(name, labels=project.labels("shared"))
-        except DockerException:
-            if not named():
-                raise
-    chosen = min(named(), key=lambda n: (n.created, n.id))
-    if created is not None and created.id != chosen.id:
-        client.network.remove(created.id)
-    return chosen.id
+    with host_lock(f"network-{name}"):
+        if not named():
+            client.network.create(name, labels=project.labels("shared"))
+        found = sorted(named(), key=lambda n: (n.created, n.id))
+        for extra in found[1:]:
+            if not extra.containers:
+                try:
+                    client.network.remove(extra.id)
+                except DockerException:
+                    pass  # in use after all: docker will say so when it matters
+    return found[0].id
 
 
 def build_service(settings: Settings, service: str) -> None:
@@ -211,8 +254,15 @@ def build_service(settings: Settings, service: str) -> None:
     ``docker compose build`` works with and without buildx, which neither python-on-whales'
     ``docker.build`` (buildx only) nor ``legacy_build`` (breaks where buildx is the default) does.
     """
+    validate_all(settings)  # compose interpolates every variable of the file, not just this service's
     client = docker(settings, profiles=[service])
+    require_engine(client)
     copy_output(client.compose.build([service], stream_logs=True), progress=True)
+
+
+def require_engine(client: "DockerClient") -> None:
+    """Fail early, in one line, when the daemon does not answer (instead of a build tool's noise)."""
+    client.system.info()
 
 
 def _is_cli_noise(chunk: bytes, after_cli_error: bool) -> bool:

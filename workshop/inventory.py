@@ -1,6 +1,7 @@
 """What this project has on the engine, found by its labels: `invoke status` and `invoke clean`.
 
-Only resources labelled `<prefix>.project=<WORKSHOP_PROJECT>` are listed or removed; the
+Only containers, networks and volumes labelled `<prefix>.project=<WORKSHOP_PROJECT>`, and
+images labelled `<prefix>.built-by=<WORKSHOP_PROJECT>`, are listed or removed; the
 tutorial's `docker rm -f $(docker ps -aq)` would remove every container on the machine.
 """
 
@@ -57,7 +58,7 @@ def collect(client, project: Project) -> list[Resource]:
             status += f" ({state.health.status})"
         found.append(Resource(example_of(container.config.labels), "container", container.name, status,
                               " ".join(urls(container)), container.id))
-    for image in client.image.list(filters=project.filters()):
+    for image in client.image.list(filters=project.image_filters()):
         tags = ", ".join(sorted(image.repo_tags)) or "<untagged>"
         age = f"built {duration((now - image.created).total_seconds())} ago"
         found.append(Resource(example_of(image.config.labels), "image", tags, age,

@@ -286,7 +286,7 @@ def build_offline_base(settings: Settings, image: str) -> None:
     with tarfile.open(archive, "w") as tar:
         tar.add(tree, arcname=".")
     project = Project.from_settings(settings)
-    changes = [f"LABEL {key}={value}" for key, value in project.labels("base").items()]
+    changes = [f"LABEL {key}={value}" for key, value in project.image_labels("base").items()]
     changes += ["ENV LANG=C.UTF-8", 'CMD ["/bin/bash"]']
     DockerClient().image.import_(archive, tag=image, changes=changes, message=f"debootstrap --variant=minbase {suite}")
     system(["rm", "-rf", "--one-file-system", str(tree)])

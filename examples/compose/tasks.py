@@ -10,19 +10,14 @@ from invoke import Collection
 from workshop.cli import say, task
 from workshop.config import Settings
 from workshop.display import table
-from workshop.engine import copy_output, docker
+from workshop.engine import copy_output, docker, require_engine
 from workshop.errors import WorkshopError, last_line
 from workshop.probe import get, http_url, port_is_free
-from workshop.schema import read
+from workshop.schema import read, validate_all
 
 EXAMPLE = "compose"
 APP_SERVICE = "app"
 STACK_SERVICES = ["app", "redis"]
-#: what docker-compose.yml interpolates for the stack
-STACK_SETTINGS = [
-    "APP_IMAGE", "PYTHON_IMAGE", "REDIS_IMAGE", "REDIS_PORT", "BIND_PORT", "GUNICORN_WORKERS",
-    "GUNICORN_THREADS", "REDIS_APPENDFSYNC", "BUILD_CA_BUNDLE",
-]
 
 
 @dataclass(frozen=True)
@@ -37,8 +32,7 @@ class StackSettings:
     @classmethod
     def load(cls, settings: Settings) -> "StackSettings":
         """Validate everything docker-compose.yml interpolates for the stack."""
-        for name in STACK_SETTINGS:
-            read(settings, name)
+        validate_all(settings)  # compose interpolates every variable of the file
         return cls(
             project=settings.project("WORKSHOP_PROJECT"),
             bind=settings.address("APP_BIND"),
@@ -57,6 +51,7 @@ def _stack():
     stack = StackSettings.load(settings)
     client = docker(settings)
     check_compose_file(client, settings)
+    require_engine(client)
     return settings, stack, client
 
 

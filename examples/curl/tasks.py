@@ -65,7 +65,7 @@ def images(c):
     """List this example's images with their size and age (docker images)."""
     settings = Settings.load()
     project = Project.from_settings(settings)
-    found = docker(settings).image.list(filters=project.filters(EXAMPLE))
+    found = docker(settings).image.list(filters=project.image_filters(EXAMPLE))
     if not found:
         say("no curl images; `invoke curl.build` builds one")
         return
@@ -115,8 +115,8 @@ def run(c, site_url=None):
     else:
         url = check_url(Setting("--site-url", site_url, "command line"))
     versioned, _ = image_tags(settings)
-    folder = results_dir(settings)
     project = Project.from_settings(settings)
+    folder = results_dir(settings)
     client = docker(settings)
     if not client.image.exists(versioned):
         say(f"{versioned} is not built yet; building it first")
@@ -151,7 +151,7 @@ def clean(c, results=True):
     settings = Settings.load()
     project = Project.from_settings(settings)
     client = docker(settings)
-    found = client.image.list(filters=project.filters(EXAMPLE))
+    found = client.image.list(filters=project.image_filters(EXAMPLE))
     tags = [tag for image in found for tag in image.repo_tags]
     if found:
         client.image.remove(found, force=True)

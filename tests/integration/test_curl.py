@@ -26,7 +26,7 @@ def test_build_makes_the_configured_tags_with_our_labels(workshop, docker_client
     versioned = docker_client.image.inspect(f"{name}:1.0")
     assert docker_client.image.inspect(f"{name}:latest").id == versioned.id
     labels = versioned.config.labels
-    assert labels["io.docker-workshop.project"] == workshop.project
+    assert labels["io.docker-workshop.built-by"] == workshop.project
     assert labels["io.docker-workshop.example"] == "curl"
     assert versioned.config.user == "10001:10001"  # not root
     assert "SITE_URL=http://example.com/" in versioned.config.env

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from workshop.config import Settings
+from workshop.engine import Project
 
 pytestmark = pytest.mark.integration
 
@@ -81,10 +82,6 @@ def test_status_with_nothing_of_the_project_says_so_and_exits_0(workshop, resour
     assert nothing_of(resources, workshop.project)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "workshop/inventory.py status(): with nothing on the engine it says '`invoke up` starts the "
-    "examples', but tasks.py defines no `up` task (`invoke up` answers \"No idea what 'up' is!\")"
-))
 def test_the_hint_status_gives_when_empty_names_a_task_that_exists(workshop):
     text = workshop.run("status").ok().stdout
     hints = re.findall(r"`invoke ([\w.-]+)", text)
@@ -237,12 +234,6 @@ def test_clean_twice_in_a_row_succeeds_and_the_second_has_nothing_to_remove(work
     assert second.stderr.strip() == ""
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "workshop/inventory.py collect(): containers are matched by the project label alone, and a "
-    "container inherits its image's labels; setup labels its base image "
-    "(<prefix>.project=<project>, example=base), so a container the user creates by hand from it "
-    "is listed by status and force-removed by clean"
-))
 def test_a_container_made_by_hand_from_a_project_labelled_image_is_not_ours(workshop, docker_client, tmp_path):
     prefix = label_prefix()
     content = tmp_path / "base.txt"
@@ -251,9 +242,9 @@ def test_a_container_made_by_hand_from_a_project_labelled_image_is_not_ours(work
     with tarfile.open(tarball, "w") as tar:
         tar.add(content, arcname="base.txt")
     image = f"{workshop.project}-base:test"
-    # what provision.build_offline_base does: import with the project's labels
+    # what provision.build_offline_base does: import with the project's image labels
     docker_client.image.import_(tarball, tag=image, changes=[
-        f"LABEL {prefix}.project={workshop.project}", f"LABEL {prefix}.example=base",
+        f"LABEL {key}={value}" for key, value in Project(workshop.project, prefix).image_labels("base").items()
     ])
     by_hand = f"{workshop.project}-by-hand"
     docker_client.container.create(image, ["/not-run"], name=by_hand)  # no labels given

@@ -312,7 +312,7 @@ def test_url_accepts_http_and_https(root, value, expected):
 def test_url_refuses(root, value):
     with pytest.raises(ConfigError) as caught:
         settings_with(root, U=value).url("U")
-    assert_one_line_naming(caught.value, "U=", "(from environment)", "not an http(s) URL")
+    assert_one_line_naming(caught.value, "U=", "(from environment)", "not a valid http(s) URL")
 
 
 def test_url_refuses_malformed_ipv6_host_with_config_error(root):
