@@ -3,6 +3,7 @@ docker-compose.yml: the Flask hit counter (`app`, code in examples/compose/app/)
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from invoke import Collection
@@ -99,6 +100,7 @@ def up(c):
             "stop what uses it or choose another APP_PORT in .env",
         )
     say(f"starting {', '.join(STACK_SERVICES)} and waiting until they are healthy (at most {stack.wait:g}s)")
+    began = time.monotonic()
     try:
         copy_output(
             client.compose.up(detach=True, build=True, wait=True, wait_timeout=int(stack.wait), stream_logs=True),
@@ -113,7 +115,7 @@ def up(c):
         raise WorkshopError(
             f"the stack did not become healthy: {reason}; see `invoke compose.ps` and `invoke compose.logs`"
         ) from None
-    say(f"the stack is up and healthy: {stack.url}")
+    say(f"the stack is up and healthy after {time.monotonic() - began:.1f}s: {stack.url}")
 
 
 @task()
