@@ -221,36 +221,32 @@ class Settings:
             )
         return value
 
+    def _matching(self, name: str, pattern: re.Pattern, what: str, fix: str) -> str:
+        setting = self._get(name)
+        if not pattern.fullmatch(setting.value):
+            raise setting.fail(f"is not a valid {what}", fix)
+        return setting.value
+
     def tag(self, name: str) -> str:
         """An image tag such as ``1.0`` or ``bookworm``."""
-        setting = self._get(name)
-        if not _TAG_RE.fullmatch(setting.value):
-            raise setting.fail("is not a valid image tag", "use up to 128 letters, digits, '.', '_' or '-'")
-        return setting.value
+        return self._matching(name, _TAG_RE, "image tag", "use up to 128 letters, digits, '.', '_' or '-'")
 
     def container_name(self, name: str) -> str:
         """A container (or volume/network) name as Docker accepts it."""
-        setting = self._get(name)
-        if not _CONTAINER_NAME_RE.fullmatch(setting.value):
-            raise setting.fail(
-                "is not a valid container name",
-                "use letters, digits, '_', '.' or '-', starting with a letter or digit",
-            )
-        return setting.value
+        return self._matching(
+            name, _CONTAINER_NAME_RE, "container name",
+            "use letters, digits, '_', '.' or '-', starting with a letter or digit",
+        )
 
     def project(self, name: str) -> str:
         """A compose project name (also the value of our project label)."""
-        setting = self._get(name)
-        if not _PROJECT_RE.fullmatch(setting.value):
-            raise setting.fail("is not a valid project name", "use lowercase letters, digits, '-' or '_'")
-        return setting.value
+        return self._matching(name, _PROJECT_RE, "project name", "use lowercase letters, digits, '-' or '_'")
 
     def label_prefix(self, name: str) -> str:
         """A reverse-DNS label namespace such as ``io.example.workshop``."""
-        setting = self._get(name)
-        if not _LABEL_PREFIX_RE.fullmatch(setting.value):
-            raise setting.fail("is not a valid label prefix", "use lowercase reverse-DNS form, e.g. io.example.app")
-        return setting.value
+        return self._matching(
+            name, _LABEL_PREFIX_RE, "label prefix", "use lowercase reverse-DNS form, e.g. io.example.app"
+        )
 
     def _existing_path(self, name: str, noun: str, exists) -> Path:
         setting = self._get(name)
