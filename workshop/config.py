@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 from workshop.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
+#: the workshop's own ignored state: dockerd and debootstrap logs, locks, build trees
+STATE_DIR = ROOT / ".workshop"
 ENVS_DIR_NAME = "envs"
 DEFAULTS_NAME = "defaults.env"
 LOCAL_NAME = ".env"
@@ -248,14 +250,18 @@ class Settings:
             name, _LABEL_PREFIX_RE, "label prefix", "use lowercase reverse-DNS form, e.g. io.example.app"
         )
 
-    def _existing_path(self, name: str, noun: str, exists) -> Path:
+    def path(self, name: str, noun: str = "path") -> Path:
+        """A non-empty path, made absolute: relative paths are taken from the repository root."""
         setting = self._get(name)
         if not setting.value.strip():
             raise setting.fail("is empty", f"set {name} to a {noun}")
         path = Path(setting.value).expanduser()
-        path = path if path.is_absolute() else self.root / path
+        return path if path.is_absolute() else self.root / path
+
+    def _existing_path(self, name: str, noun: str, exists) -> Path:
+        path = self.path(name, noun)
         if not exists(path):
-            raise setting.fail(f"is not an existing {noun}", f"point {name} at a {noun} that exists")
+            raise self._get(name).fail(f"is not an existing {noun}", f"point {name} at a {noun} that exists")
         return path.resolve()
 
     def directory(self, name: str) -> Path:

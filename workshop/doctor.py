@@ -13,7 +13,7 @@ from invoke.exceptions import Exit
 
 from workshop.cli import say, task
 from workshop.config import Settings
-from workshop.engine import Project
+from workshop.engine import Project, holds_port
 from workshop.errors import ConfigError, describe_docker_failure
 from workshop.probe import port_is_free
 from workshop.schema import HOST_PORTS, problems
@@ -87,9 +87,8 @@ def check_settings() -> tuple[list[Finding], Settings | None]:
 def ours_publishing(client, project: Project, port: int) -> str | None:
     """The name of our container holding host port ``port``, if any."""
     for container in client.container.list(filters=project.filters()):
-        for bindings in (container.network_settings.ports or {}).values():
-            if any(str(b.get("HostPort")) == str(port) for b in bindings or []):
-                return container.name
+        if holds_port(container, port):
+            return container.name
     return None
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from workshop.config import ROOT, Settings
+from workshop.config import STATE_DIR, Settings
 from workshop.errors import WorkshopError, last_line
 from workshop.schema import validate_all
 
@@ -97,7 +97,7 @@ def docker(settings: Settings, profiles: list[str] | None = None) -> "DockerClie
         compose_profiles=profiles or [],
         compose_env_files=settings.env_files,
         compose_project_name=settings.project("WORKSHOP_PROJECT"),
-        compose_project_directory=ROOT,
+        compose_project_directory=settings.root,
     )
 
 
@@ -111,6 +111,30 @@ def find_container(client: "DockerClient", name: str) -> "Container | None":
         return None
 
 
+@dataclass(frozen=True)
+class Published:
+    """One published port of a container."""
+
+    host_ip: str
+    host_port: int
+    container_port: str  # e.g. "80/tcp"
+
+
+def published(container: "Container") -> list[Published]:
+    """The ports ``container`` publishes on the host, sorted."""
+    found = [
+        Published(binding.get("HostIp") or "0.0.0.0", int(binding.get("HostPort")), port)
+        for port, bindings in (container.network_settings.ports or {}).items()
+        for binding in bindings or []
+    ]
+    return sorted(found, key=lambda p: (p.container_port, p.host_ip, p.host_port))
+
+
+def holds_port(container: "Container", port: int) -> bool:
+    """True if ``container`` publishes host port ``port``."""
+    return any(p.host_port == port for p in published(container))
+
+
 def claim_container(
     client: "DockerClient", project: Project, example: str, name: str, setting: str
 ) -> "Container | None":
@@ -121,6 +145,16 @@ def claim_container(
             f"{setting}={name!r}: a container of that name exists and is not this project's "
             f"{example} container; choose another {setting} in .env (or remove that container yourself)"
         )
+    return container
+
+
+def require_container(
+    client: "DockerClient", project: Project, example: str, name: str, setting: str, start: str
+) -> "Container":
+    """Our container called ``name``; if there is none, say which task starts it."""
+    container = claim_container(client, project, example, name, setting)
+    if container is None:
+        raise WorkshopError(f"no container {name!r} ({setting}); start it with `invoke {start}`")
     return container
 
 
@@ -207,7 +241,7 @@ def host_lock(name: str):
     """Serialise a check-then-create across our own tasks on this machine (a file lock)."""
     import fcntl
 
-    folder = ROOT / ".workshop"
+    folder = STATE_DIR
     try:
         folder.mkdir(exist_ok=True)
     except OSError:

@@ -13,16 +13,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from examples.curl.tasks import RESULTS_NAME
 from workshop.cli import say, task
 from workshop.config import Settings
 from workshop.display import container_state, duration, table
-from workshop.engine import Project, docker
+from workshop.engine import Project, docker, published
 from workshop.errors import WorkshopError, last_line
 from workshop.probe import http_url
 
 #: images `invoke setup` provides (kept by `clean` unless --setup-images)
 SETUP_EXAMPLES = ("base", "standin")
-RESULTS_NAME = "results"  # example 3's output file
 
 
 @dataclass
@@ -39,11 +39,7 @@ class Resource:
 
 def urls(container) -> list[str]:
     """The http URLs a container's published ports answer on."""
-    found = []
-    for bindings in (container.network_settings.ports or {}).values():
-        for binding in bindings or []:
-            found.append(http_url(binding.get("HostIp") or "127.0.0.1", int(binding.get("HostPort"))))
-    return sorted(set(found))
+    return sorted({http_url(p.host_ip, p.host_port) for p in published(container)})
 
 
 def collect(client, project: Project) -> list[Resource]:
@@ -94,8 +90,7 @@ def status(c, json_=False):
 
 def results_file(settings: Settings) -> Path | None:
     """Example 3's results file, if it exists."""
-    folder = Path(settings.text("CURL_RESULTS_DIR")).expanduser()
-    path = (folder if folder.is_absolute() else settings.root / folder) / RESULTS_NAME
+    path = settings.path("CURL_RESULTS_DIR", "folder") / RESULTS_NAME
     return path if path.is_file() else None
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import socket
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Callable
 
@@ -43,6 +41,9 @@ class Response:
 
 def get(url: str, timeout: float = 5) -> Response:
     """GET ``url``; HTTP errors are responses too (status >= 400), network errors raise OSError."""
+    import urllib.error  # here, not at start-up: it costs every task ~40 ms
+    import urllib.request
+
     try:
         with urllib.request.urlopen(url, timeout=timeout) as answer:  # noqa: S310 (http(s) only, ours)
             return Response(answer.status, answer.read())

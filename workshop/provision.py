@@ -21,12 +21,11 @@ from pathlib import Path
 from typing import Callable
 
 from workshop.cli import say, task, warn
-from workshop.config import PROFILE_VAR, ROOT, Settings, read_env_file, set_local_value
+from workshop.config import PROFILE_VAR, ROOT, STATE_DIR, Settings, read_env_file, set_local_value
 from workshop.engine import Project, build_service
 from workshop.errors import WorkshopError, describe_docker_failure
 from workshop.schema import validate_all
 
-STATE_DIR = ROOT / ".workshop"
 OFFLINE_PROFILE = "offline"
 DAEMON_WAIT_SECONDS = 90
 

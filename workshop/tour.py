@@ -23,7 +23,7 @@ from examples.curl.tasks import RESULTS_NAME, image_tags, results_dir
 from examples.nginx.tasks import SERVED_PATH, NginxSettings
 from workshop.cli import say, task
 from workshop.config import Settings, display_path
-from workshop.engine import Project, docker, find_container
+from workshop.engine import Project, docker, find_container, holds_port
 from workshop.errors import WorkshopError, describe
 from workshop.everything import LONG_RUNNING, Ran, is_up, run_task, survey
 from workshop.probe import get
@@ -175,8 +175,7 @@ def nginx_inspected(tour: Tour, ran: Ran) -> str:
         for m in container.mounts
     )
     expect(mounted, f"{tour.shown(nginx.html)} is not mounted read-only at {SERVED_PATH}")
-    ports = [b.get("HostPort") for found in (container.network_settings.ports or {}).values() for b in found or []]
-    expect(str(nginx.port) in ports, f"host port {nginx.port} is not published")
+    expect(holds_port(container, nginx.port), f"host port {nginx.port} is not published")
     return f"{tour.shown(nginx.html)} is mounted read-only at {SERVED_PATH}, port {nginx.port} is published"
 
 

@@ -11,7 +11,7 @@ from invoke import Collection
 from workshop.cli import say, task
 from workshop.config import Settings
 from workshop.display import table
-from workshop.engine import copy_output, docker, require_engine
+from workshop.engine import copy_output, docker, holds_port, published, require_engine
 from workshop.errors import WorkshopError, last_line
 from workshop.probe import get, http_url, port_is_free
 from workshop.schema import read, validate_all
@@ -71,13 +71,7 @@ def check_compose_file(client, settings: Settings) -> None:
 
 def app_publishes(client, stack: StackSettings) -> bool:
     """True if our app container is running and already holds APP_PORT."""
-    for container in client.compose.ps(services=[APP_SERVICE]):
-        if not container.state.running:
-            continue
-        for bindings in (container.network_settings.ports or {}).values():
-            if any(str(b.get("HostPort")) == str(stack.port) for b in bindings or []):
-                return True
-    return False
+    return any(c.state.running and holds_port(c, stack.port) for c in client.compose.ps(services=[APP_SERVICE]))
 
 
 @task(help={"no_cache": "build every layer again, ignoring the build cache"})
@@ -175,11 +169,7 @@ def ps(c):
     for container in containers:
         state = container.state
         health = state.health.status if state.health else "-"
-        ports = ", ".join(
-            f"{b.get('HostIp')}:{b.get('HostPort')}->{port}"
-            for port, bindings in sorted((container.network_settings.ports or {}).items())
-            for b in bindings or []
-        )
+        ports = ", ".join(f"{p.host_ip}:{p.host_port}->{p.container_port}" for p in published(container))
         service = container.config.labels.get("com.docker.compose.service", "")
         rows.append((service, container.name, state.status, health, ports or "-"))
     say(table(("SERVICE", "CONTAINER", "STATE", "HEALTH", "PORTS"), rows))

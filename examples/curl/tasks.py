@@ -32,13 +32,9 @@ def image_tags(settings: Settings) -> tuple[str, str]:
 
 def results_dir(settings: Settings) -> Path:
     """CURL_RESULTS_DIR, created if missing (it is this example's own output folder)."""
-    setting = settings.raw("CURL_RESULTS_DIR")
-    if not setting.value.strip():
-        raise setting.fail("is empty", "set CURL_RESULTS_DIR to a folder for the results")
-    path = Path(setting.value).expanduser()
-    path = path if path.is_absolute() else settings.root / path
+    path = settings.path("CURL_RESULTS_DIR", "folder")
     if path.exists() and not path.is_dir():
-        raise setting.fail("is not a folder", "point CURL_RESULTS_DIR at a folder")
+        raise settings.raw("CURL_RESULTS_DIR").fail("is not a folder", "point CURL_RESULTS_DIR at a folder")
     path.mkdir(parents=True, exist_ok=True)
     return path.resolve()
 

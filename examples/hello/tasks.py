@@ -14,7 +14,9 @@ from invoke.exceptions import Exit
 from workshop.cli import say, task
 from workshop.config import Settings
 from workshop.display import container_state, table
-from workshop.engine import ContainerFailed, Project, claim_container, docker, ensure_image, run_once, show_logs
+from workshop.engine import (
+    ContainerFailed, Project, claim_container, docker, ensure_image, require_container, run_once, show_logs,
+)
 from workshop.errors import WorkshopError
 from workshop.schema import read
 
@@ -114,9 +116,7 @@ def start(c):
 def logs(c, follow=False, tail=0):
     """Print the daemon container's output (docker logs [-f] daemon)."""
     settings, project, name, client = _daemon_context()
-    container = claim_container(client, project, DAEMON_EXAMPLE, name, "DAEMON_NAME")
-    if container is None:
-        raise WorkshopError(f"no container {name!r} (DAEMON_NAME); start it with `invoke daemon.start`")
+    container = require_container(client, project, DAEMON_EXAMPLE, name, "DAEMON_NAME", "daemon.start")
     show_logs(client, container, follow, tail)
 
 

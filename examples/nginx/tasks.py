@@ -17,7 +17,8 @@ from workshop.cli import say, task, warn
 from workshop.config import Settings
 from workshop.display import container_state
 from workshop.engine import (
-    Project, claim_container, docker, ensure_image, ensure_network, remove_container, show_logs,
+    Project, claim_container, docker, ensure_image, ensure_network, published, remove_container, require_container,
+    show_logs,
 )
 from workshop.errors import WorkshopError
 from workshop.probe import http_url, port_is_free, wait_for_http
@@ -180,9 +181,8 @@ def summary(container, project: Project) -> list[tuple[str, str]]:
         ("image", f"{container.config.image} ({container.image[:19]})"),
         ("state", container_state(state.status, state.exit_code, state.started_at, state.finished_at)),
     ]
-    for port, bindings in sorted((container.network_settings.ports or {}).items()):
-        for binding in bindings or []:
-            rows.append(("port", f"{binding.get('HostIp') or '0.0.0.0'}:{binding.get('HostPort')} -> {port}"))
+    for port in published(container):
+        rows.append(("port", f"{port.host_ip}:{port.host_port} -> {port.container_port}"))
     for mount in container.mounts:
         rows.append(("mount", f"{mount.source} -> {mount.destination} ({'rw' if mount.rw else 'ro'})"))
     for network in sorted(container.network_settings.networks or {}):
@@ -196,9 +196,7 @@ def summary(container, project: Project) -> list[tuple[str, str]]:
 def inspect(c, json_=False):
     """Show the nginx container's image, state, ports and mounts (docker inspect test-nginx)."""
     nginx, project, client = _context()
-    container = claim_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME")
-    if container is None:
-        raise WorkshopError(f"no container {nginx.name!r} (NGINX_NAME); start it with `invoke nginx.up`")
+    container = require_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME", "nginx.up")
     if json_:
         document = container._get_inspect_result().model_dump(mode="json", by_alias=True, exclude_none=True)
         json.dump(document, sys.stdout, indent=2)
@@ -215,9 +213,7 @@ def inspect(c, json_=False):
 def logs(c, follow=False, tail=0):
     """Print nginx's access and error log (docker logs [-f] test-nginx)."""
     nginx, project, client = _context()
-    container = claim_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME")
-    if container is None:
-        raise WorkshopError(f"no container {nginx.name!r} (NGINX_NAME); start it with `invoke nginx.up`")
+    container = require_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME", "nginx.up")
     show_logs(client, container, follow, tail)
 
 

@@ -30,9 +30,9 @@ def test_build_makes_the_configured_tags_with_our_labels(workshop, docker_client
     assert labels["io.docker-workshop.example"] == "curl"
     assert versioned.config.user == "10001:10001"  # not root
     assert "SITE_URL=http://example.com/" in versioned.config.env
-    listing = workshop.run("curl.images").ok().stdout
-    assert f"{name}  1.0" in listing.replace("   ", "  ") or (name in listing and "1.0" in listing)
-    assert "latest" in listing
+    listing = workshop.run("curl.images").ok().stdout.splitlines()
+    assert listing[0].split()[:2] == ["REPOSITORY", "TAG"]
+    assert [row.split()[:3] for row in listing[1:]] == [[name, "1.0", versioned.id[7:19]], [name, "latest", versioned.id[7:19]]]
 
 
 def test_run_fetches_the_nginx_page_by_container_name_into_the_results_file(workshop):
