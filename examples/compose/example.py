@@ -1,0 +1,307 @@
+"""Example 4 of the tutorial: connecting containers with compose. The stack in the top-level
+docker-compose.yml: the Flask hit counter (`app`, code in examples/compose/app/) and Redis."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+from invoke import Collection
+
+from workshop.cli import Ctx, Ran, say, task
+from workshop.display import table
+from workshop.engine import copy_output, holds_port, published, require_engine
+from workshop.errors import WorkshopError, last_line
+from workshop.example import Example, Move, Service, Standin, Step, expect
+from workshop.probe import get, http_url, port_is_free
+from workshop.settings import Setting, address, decimal, existing_file, image, one_of, port, whole
+
+EXAMPLE = "compose"
+COMPOSE_FILE = "docker-compose.yml"
+STANDINS_FILE = "examples/compose/standins/compose.yml"
+APP_SERVICE = "app"
+STACK_SERVICES = ["app", "redis"]
+COUNT = re.compile(r"seen (\d+) times")
+
+SETTINGS = (
+    Setting("WORKSHOP_COMPOSE_FILE", COMPOSE_FILE, lambda s, n: s.file(n),
+            "the stack's compose file (relative to the repository root)", (EXAMPLE,)),
+    Setting("APP_IMAGE", "docker-workshop/counter:latest", image, "the app image the stack builds", (EXAMPLE,)),
+    Setting("PYTHON_IMAGE", "python:3.12-slim", image, "the Python image the app builds `FROM`", (EXAMPLE,)),
+    Setting("APP_BIND", "127.0.0.1", address, "host address the app is published on", (EXAMPLE,)),
+    Setting("APP_PORT", "5000", port, "host port of the app", (EXAMPLE,), bind="APP_BIND"),
+    Setting("BIND_PORT", "5000", port, "the port gunicorn listens on inside the container (the tutorial's BIND_PORT)",
+            (EXAMPLE,)),
+    Setting("GUNICORN_WORKERS", "2", whole(1, 64), "gunicorn's worker processes (1-64)", (EXAMPLE,)),
+    Setting("GUNICORN_THREADS", "4", whole(1, 256), "threads per gunicorn worker (1-256)", (EXAMPLE,)),
+    Setting("REDIS_IMAGE", "redis:7-alpine", image, "the Redis image", (EXAMPLE,)),
+    Setting("REDIS_PORT", "6379", port, "the port Redis listens on (inside the stack's network only)", (EXAMPLE,)),
+    Setting("REDIS_APPENDFSYNC", "always",
+            one_of("always", "everysec", "no", meaning="an fsync policy",
+                   fix="use always (no acknowledged write lost), everysec or no"),
+            "AOF fsync policy: `always` loses no acknowledged write", (EXAMPLE,)),
+    Setting("BUILD_CA_BUNDLE", "examples/compose/no-extra-ca.pem", existing_file,
+            "extra CA bundle for pip in the app build (a TLS-intercepting proxy's CA), passed as a build secret; "
+            "the default file is empty", (EXAMPLE,)),
+    Setting("STACK_WAIT", "180", decimal(5, 3600), "seconds `compose.up` waits for every service to be healthy",
+            (EXAMPLE,)),
+    Setting("STANDIN_REDIS_IMAGE", "docker-workshop/redis:standin", image,
+            "name of the offline stand-in for redis, which `invoke setup` builds", ("setup",)),
+    Setting("STANDIN_PYTHON_IMAGE", "docker-workshop/python:standin", image,
+            "name of the offline stand-in for python, which `invoke setup` builds", ("setup",)),
+)
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    """Where the stack answers, and how long to wait for it."""
+
+    bind: str
+    port: int
+    wait: float
+
+    @classmethod
+    def load(cls, c: Ctx) -> "StackSettings":
+        """Read and check APP_BIND, APP_PORT and STACK_WAIT."""
+        return cls(bind=c.get("APP_BIND"), port=c.get("APP_PORT"), wait=c.get("STACK_WAIT"))
+
+    @property
+    def url(self) -> str:
+        """Where the counter answers."""
+        return http_url(self.bind, self.port)
+
+
+def stack(c: Ctx):
+    """A compose client for the stack's file: every setting the file interpolates is checked first."""
+    client = c.compose(c.get("WORKSHOP_COMPOSE_FILE"))
+    check_compose_file(client, c)
+    require_engine(client)
+    return client
+
+
+def project_only(c: Ctx):
+    """A compose client that knows only the project name (what `down`, `ps` and `logs` need):
+    it works whatever the other settings say."""
+    from python_on_whales import DockerClient
+
+    return DockerClient(compose_project_name=c.get("WORKSHOP_PROJECT"))
+
+
+def check_compose_file(client, c: Ctx) -> None:
+    """`docker compose config`: a broken compose file is one line, not a stack trace."""
+    from python_on_whales.exceptions import DockerException
+
+    try:
+        client.compose.config(return_json=True)
+    except DockerException as exc:
+        setting = c.settings.raw("WORKSHOP_COMPOSE_FILE")
+        assert setting is not None
+        raise setting.fail(
+            f"is not a valid compose file: {last_line(exc.stderr)}", "fix it (check with `docker compose config`)"
+        ) from None
+
+
+def app_publishes(client, settings: StackSettings) -> bool:
+    """True if our app container is running and already holds APP_PORT."""
+    return any(ct.state.running and holds_port(ct, settings.port) for ct in client.compose.ps(services=[APP_SERVICE]))
+
+
+@task(help={"no_cache": "build every layer again, ignoring the build cache"})
+def build(c: Ctx, no_cache=False):
+    """Build the app image (docker compose build app): dependencies are reinstalled only when requirements.txt changes."""
+    client = stack(c)
+    copy_output(client.compose.build([APP_SERVICE], cache=not no_cache, stream_logs=True), progress=True)
+    say(f"built {c.get('APP_IMAGE')}")
+
+
+def port_setting(c: Ctx):
+    """APP_PORT as read, for its one-line errors."""
+    setting = c.settings.raw("APP_PORT")
+    assert setting is not None
+    return setting
+
+
+@task
+def up(c: Ctx):
+    """Build what changed, start the stack detached, return when every service is healthy (docker-compose up)."""
+    from python_on_whales.exceptions import DockerException
+
+    settings = StackSettings.load(c)
+    client = stack(c)
+    if not app_publishes(client, settings) and not port_is_free(settings.bind, settings.port):
+        raise port_setting(c).fail(
+            f"cannot be published: {stack.bind}:{stack.port} is already in use",
+            "stop what uses it or choose another APP_PORT in .env",
+        )
+    say(f"starting {', '.join(STACK_SERVICES)} and waiting until they are healthy (at most {settings.wait:g}s)")
+    began = time.monotonic()
+    try:
+        copy_output(
+            client.compose.up(detach=True, build=True, wait=True, wait_timeout=int(settings.wait), stream_logs=True),
+            progress=True,
+        )
+    except DockerException as exc:
+        reason = last_line(exc.stderr)
+        if "port is already allocated" in reason or "address already in use" in reason:
+            raise port_setting(c).fail(
+                "cannot be published: it is already in use", "choose another APP_PORT in .env"
+            ) from None
+        raise WorkshopError(
+            f"the stack did not become healthy: {reason}; see `invoke compose.ps` and `invoke compose.logs`"
+        ) from None
+    say(f"the stack is up and healthy after {time.monotonic() - began:.1f}s: {settings.url}")
+
+
+@task
+def hit(c: Ctx):
+    """Visit the counter once and print its answer (open http://127.0.0.1:5000/)."""
+    url = StackSettings.load(c).url
+    try:
+        response = get(url)
+    except OSError as exc:
+        raise WorkshopError(f"nothing answers at {url} ({exc}); start the stack with `invoke compose.up`") from None
+    text = response.body.decode(errors="replace").strip()
+    if response.status != 200:
+        raise WorkshopError(f"{url} answered {response.status}: {text}")
+    say(text)
+
+
+@task(help={"volumes": "also delete the stack's volumes: the hit count is lost"})
+def down(c: Ctx, volumes=False):
+    """Stop and remove the stack's containers and network; the data volume stays unless --volumes."""
+    client = project_only(c)
+    require_engine(client)
+    names = [volume.name for volume in stack_volumes(c)]
+    copy_output(client.compose.down(volumes=volumes, remove_orphans=True, stream_logs=True), progress=True)
+    if volumes and names:
+        say(f"stack removed; deleted volume(s) {', '.join(names)}: the data is gone")
+    elif names:
+        say(f"stack removed; data kept in volume(s) {', '.join(names)} (`invoke compose.down --volumes` deletes it)")
+    else:
+        say("stack removed; it had no volumes")
+
+
+def stack_volumes(c: Ctx):
+    """This compose project's volumes."""
+    return c.docker.volume.list(filters=[("label", f"com.docker.compose.project={c.get('WORKSHOP_PROJECT')}")])
+
+
+@task
+def volumes(c: Ctx):
+    """List the stack's volumes with their real, project-prefixed names (docker volume ls)."""
+    found = stack_volumes(c)
+    if not found:
+        say("no volumes yet; `invoke compose.up` creates them")
+        return
+    rows = [(v.name, v.labels.get("com.docker.compose.volume", ""), v.driver, v.mountpoint) for v in found]
+    say(table(("VOLUME NAME", "IN COMPOSE FILE", "DRIVER", "MOUNTPOINT"), rows))
+
+
+@task
+def ps(c: Ctx):
+    """List the stack's containers with state and health (docker compose ps)."""
+    client = project_only(c)
+    require_engine(client)
+    containers = client.compose.ps(all=True)
+    if not containers:
+        say("the stack is not running; `invoke compose.up` starts it")
+        return
+    rows = []
+    for container in containers:
+        state = container.state
+        health = state.health.status if state.health else "-"
+        ports = ", ".join(f"{p.host_ip}:{p.host_port}->{p.container_port}" for p in published(container))
+        service = container.config.labels.get("com.docker.compose.service", "")
+        rows.append((service, container.name, state.status, health, ports or "-"))
+    say(table(("SERVICE", "CONTAINER", "STATE", "HEALTH", "PORTS"), rows))
+
+
+@task(help={
+    "follow": "keep streaming new lines until Ctrl-C",
+    "service": "only this service (app or redis)",
+    "tail": "show only the last N lines of each service (0, the default: all)",
+})
+def logs(c: Ctx, follow=False, service=None, tail=0):
+    """Print the stack's logs (docker compose logs [-f] [SERVICE])."""
+    client = project_only(c)
+    require_engine(client)
+    if service is not None and service not in STACK_SERVICES:
+        raise WorkshopError(f"--service={service!r}: not a service of the stack; use one of {', '.join(STACK_SERVICES)}")
+    if tail < 0:
+        raise WorkshopError(f"--tail={tail}: must be 0 (all lines) or a positive number of lines")
+    output = client.compose.logs(
+        services=[service] if service else STACK_SERVICES, follow=follow, stream=True,
+        tail=str(tail) if tail else None,
+    )
+    try:
+        copy_output(output)
+    except KeyboardInterrupt:
+        return
+
+
+# -- the tour ------------------------------------------------------------------------------------
+
+def stack_healthy(c: Ctx, ran: Ran, noted: dict) -> str:
+    """Both services of the stack run and are healthy."""
+    healthy = {
+        ct.config.labels.get("com.docker.compose.service")
+        for ct in project_only(c).compose.ps()
+        if ct.state.running and ct.state.health and ct.state.health.status == "healthy"
+    }
+    expect(set(STACK_SERVICES) <= healthy, f"healthy: {sorted(healthy) or 'none'}; expected {STACK_SERVICES}")
+    return f"{' and '.join(STACK_SERVICES)} are running and healthy"
+
+
+def hit_count(ran: Ran) -> int:
+    """The count in compose.hit's answer."""
+    match = COUNT.search(ran.stdout)
+    expect(match, f"the counter answered {ran.result!r}")
+    assert match is not None
+    return int(match.group(1))
+
+
+def counted(c: Ctx, ran: Ran, noted: dict) -> str:
+    """The counter answered; its count is noted."""
+    noted["count"] = count = hit_count(ran)
+    return f"the counter answered: seen {count} times"
+
+
+def counted_again(c: Ctx, ran: Ran, noted: dict) -> str:
+    """The next visit counted exactly one more."""
+    count, first = hit_count(ran), noted.get("count")
+    expect(count == first + 1, f"the count went from {first} to {count}, not to {first + 1}")
+    return f"the count went from {first} to {count}: Redis keeps it between requests"
+
+
+def is_up(c: Ctx) -> bool:
+    """Every service of the stack runs and is healthy."""
+    containers = project_only(c).compose.ps()
+    services = {ct.config.labels.get("com.docker.compose.service"): ct for ct in containers}
+    return set(STACK_SERVICES) <= set(services) and all(
+        ct.state.running and (ct.state.health is None or ct.state.health.status == "healthy")
+        for ct in services.values()
+    )
+
+
+compose = Example(
+    name=EXAMPLE,
+    collection=Collection("compose", up, hit, down, volumes, ps, logs, build),
+    settings=SETTINGS,
+    images=("REDIS_IMAGE", "PYTHON_IMAGE"),
+    standins=(Standin("REDIS_IMAGE", "STANDIN_REDIS_IMAGE", STANDINS_FILE, "redis-standin"),
+              Standin("PYTHON_IMAGE", "STANDIN_PYTHON_IMAGE", STANDINS_FILE, "python-standin")),
+    compose_files=(COMPOSE_FILE, STANDINS_FILE),
+    service=Service(start="compose.up", stop="compose.down", is_up=is_up, volumes_option="volumes"),
+    tour=Step(
+        "connecting containers",
+        "Compose starts several containers from one file on their own network: a Flask app "
+        "counts visits in Redis, whose data lives in a named volume.",
+        (Move("docker-compose up", "compose.up", stack_healthy),
+         Move("open http://127.0.0.1:5000/", "compose.hit", counted),
+         Move("open http://127.0.0.1:5000/ (again)", "compose.hit", counted_again)),
+        cleanup=("compose.down", {}),
+        present=lambda c: bool(project_only(c).compose.ps(all=True)),
+        cleanup_note="compose.down keeps the stack's data volume: your hit count survives.",
+    ),
+)

@@ -1,0 +1,226 @@
+"""Example 3 of the tutorial: your first Dockerfile. Build an image that fetches SITE_URL,
+list it, run it with a bind-mounted results folder, clean up."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from invoke import Collection
+
+from workshop.cli import Ctx, Ran, say, task
+from workshop.config import Settings, Value, check_url
+from workshop.display import duration, table
+from workshop.engine import ContainerFailed, build_service, ensure_network, run_once
+from workshop.errors import WorkshopError
+from workshop.example import Example, Move, Step, expect
+from workshop.settings import Setting, image, tag, text, url
+
+EXAMPLE = "curl"
+COMPOSE_FILE = "examples/curl/compose.yml"
+SERVICE = "curl"  # its service in COMPOSE_FILE
+DATA_PATH = "/data"
+RESULTS_NAME = "results"
+
+
+def image_name(settings: Settings, name: str) -> str:
+    """An image name without a tag (the tag is CURL_VERSION)."""
+    value = settings.image(name)
+    if ":" in value.rsplit("/", 1)[-1] or "@" in value:
+        raw = settings.raw(name)
+        assert raw is not None
+        raise raw.fail("already has a tag", "give the name only; the tag is CURL_VERSION")
+    return value
+
+
+def results_folder(settings: Settings, name: str) -> Path:
+    """A folder path (created when used); a path to something that is not a folder is refused."""
+    path = settings.path(name, "folder")
+    if path.exists() and not path.is_dir():
+        raw = settings.raw(name)
+        assert raw is not None
+        raise raw.fail("is not a folder", f"point {name} at a folder")
+    return path
+
+
+SETTINGS = (
+    Setting("CURL_IMAGE", "test-curl", image_name, "name of example 3's image (no tag)", (EXAMPLE,)),
+    Setting("CURL_VERSION", "1.0", tag, "its tag; `latest` is added too", (EXAMPLE,)),
+    Setting("SITE_URL", "http://example.com/", url, "what `curl.run` fetches (http or https only)", (EXAMPLE,)),
+    Setting("CURL_RESULTS_DIR", "examples/curl/vol", results_folder,
+            "where `curl.run` leaves the fetched page (file `results`), created if missing; "
+            "relative paths start at the repository root", (EXAMPLE,)),
+)
+
+
+def image_tags(c: Ctx) -> tuple[str, str]:
+    """(name:version, name:latest) from CURL_IMAGE and CURL_VERSION."""
+    name, version = c.get("CURL_IMAGE"), c.get("CURL_VERSION")
+    return f"{name}:{version}", f"{name}:latest"
+
+
+def results_dir(c: Ctx) -> Path:
+    """CURL_RESULTS_DIR, created if missing (it is this example's own output folder)."""
+    path = c.get("CURL_RESULTS_DIR")
+    path.mkdir(parents=True, exist_ok=True)
+    return path.resolve()
+
+
+def build_image(c: Ctx) -> tuple[str, str]:
+    """`docker compose build curl`, then tag name:latest as well. Return the two tags."""
+    versioned, latest = image_tags(c)
+    c.get("BASE_IMAGE")
+    build_service(c, COMPOSE_FILE, SERVICE)
+    c.docker.image.tag(versioned, latest)
+    return versioned, latest
+
+
+@task
+def build(c: Ctx):
+    """Build the curl image from examples/curl/Dockerfile, tagged CURL_IMAGE:CURL_VERSION and :latest (docker build . -t test-curl)."""
+    versioned, latest = build_image(c)
+    built = c.docker.image.inspect(versioned)
+    say(f"built {versioned} and {latest} ({built.id[7:19]}, {built.size / 1e6:.1f} MB)")
+
+
+@task
+def images(c: Ctx):
+    """List this example's images with their size and age (docker images)."""
+    found = c.docker.image.list(filters=c.project.image_filters(EXAMPLE))
+    if not found:
+        say("no curl images; `invoke curl.build` builds one")
+        return
+    now = datetime.now(timezone.utc)
+    rows = []
+    for image in found:
+        for tag in sorted(image.repo_tags) or ["<none>:<none>"]:
+            repository, _, version = tag.rpartition(":")
+            age = f"{duration((now - image.created).total_seconds())} ago"
+            rows.append((repository, version, image.id[7:19], age, f"{image.size / 1e6:.1f}MB"))
+    say(table(("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"), rows))
+
+
+def curl_error(failed: ContainerFailed) -> str:
+    """curl's own one-line reason ("curl: (60) SSL certificate problem: ..."), not its advice lines."""
+    for line in failed.stderr.splitlines():
+        if line.startswith("curl: ("):
+            return line.strip()
+    return str(failed)
+
+
+NOBODY = "65534:65534"
+
+
+def container_user(image_user: str) -> tuple[str, tuple[int, int] | None]:
+    """(user to run as, owner to give the results file first or None).
+
+    You, so the results file is yours; when you are root, the image's own non-root user
+    (or nobody), which then needs to own the results file it writes.
+    """
+    if os.geteuid() != 0:
+        return f"{os.getuid()}:{os.getgid()}", None
+    uid, _, gid = image_user.partition(":")
+    if not uid.isdigit() or uid == "0" or (gid and not gid.isdigit()):
+        uid, gid = NOBODY.split(":")
+    return f"{uid}:{gid or uid}", (int(uid), int(gid or uid))
+
+
+@task(help={"site_url": "the http(s) URL to fetch (default: SITE_URL from configuration)"})
+def run(c: Ctx, site_url=None):
+    """Fetch a URL into CURL_RESULTS_DIR/results with the curl image (docker run --rm -v $(pwd)/vol:/data test-curl)."""
+    from python_on_whales.exceptions import DockerException
+
+    if site_url is None:
+        url = c.get("SITE_URL")
+    else:
+        url = check_url(Value("--site-url", site_url, "command line"))
+    versioned, _ = image_tags(c)
+    folder = results_dir(c)
+    client, project, settings = c.docker, c.project, c.settings
+    if not client.image.exists(versioned):
+        say(f"{versioned} is not built yet; building it first")
+        build_image(c)
+    user, owner = container_user(client.image.inspect(versioned).config.user or "")
+    results = folder / RESULTS_NAME
+    results.unlink(missing_ok=True)
+    results.touch()
+    if owner is not None:
+        os.chown(results, *owner)
+    network = ensure_network(client, project)
+    try:
+        run_once(
+            client, versioned, "CURL_IMAGE", [], show_stderr=False, envs={"SITE_URL": url}, user=user,
+            volumes=[(folder, DATA_PATH, "rw")], networks=[network], labels=project.labels(EXAMPLE),
+        )
+    except (ContainerFailed, DockerException) as failed:
+        results.unlink(missing_ok=True)
+        if isinstance(failed, ContainerFailed):
+            raise WorkshopError(
+                f"fetching {url} failed: {curl_error(failed)} (curl exit code {failed.code}); no results written"
+            ) from None
+        raise
+    size = results.stat().st_size
+    shown = results.relative_to(settings.root) if results.is_relative_to(settings.root) else results
+    say(f"fetched {url} into {shown} ({size} bytes)")
+
+
+@task(help={"results": "also delete the results file (default: yes)"})
+def clean(c: Ctx, results=True):
+    """Remove this example's images (docker rmi test-curl) and its results file."""
+    settings, client = c.settings, c.docker
+    found = client.image.list(filters=c.project.image_filters(EXAMPLE))
+    tags = [tag for image in found for tag in image.repo_tags]
+    if found:
+        client.image.remove(found, force=True)
+        say(f"removed {len(found)} image(s): {', '.join(sorted(tags)) or '(untagged)'}")
+    else:
+        say("no curl images to remove")
+    if results:
+        target = results_dir(c) / RESULTS_NAME
+        if target.exists():
+            target.unlink()
+            say(f"removed {target.relative_to(settings.root) if target.is_relative_to(settings.root) else target}")
+
+
+# -- the tour ------------------------------------------------------------------------------------
+
+def image_built(c: Ctx, ran: Ran, noted: dict) -> str:
+    """The curl image is there under both tags."""
+    versioned, latest = image_tags(c)
+    expect(all(c.docker.image.exists(tag_) for tag_ in (versioned, latest)), f"{versioned} or {latest} is missing")
+    return f"the image is on the engine as {versioned} and {latest}"
+
+
+def page_fetched(c: Ctx, ran: Ran, noted: dict) -> str:
+    """curl's results file is the page nginx serves."""
+    results, page = results_dir(c) / RESULTS_NAME, c.get("NGINX_HTML_DIR") / "index.html"
+    expect(results.is_file() and results.read_bytes() == page.read_bytes(),
+           f"{c.settings.shown(results)} is not the served page")
+    return f"{c.settings.shown(results)} holds the page nginx serves: the containers met by name on their network"
+
+
+def results_files(c: Ctx) -> list[Path]:
+    """The results file, if there is one (`clean --volumes` deletes it)."""
+    path = c.get("CURL_RESULTS_DIR") / RESULTS_NAME
+    return [path] if path.is_file() else []
+
+
+curl = Example(
+    name=EXAMPLE,
+    collection=Collection("curl", build, images, run, clean),
+    settings=SETTINGS,
+    compose_files=(COMPOSE_FILE,),
+    files=results_files,
+    tour=Step(
+        "your first Dockerfile",
+        "A Dockerfile describes an image and `docker build` makes it; run with -v, its container "
+        "writes into a host folder. Here it fetches the nginx page by container name.",
+        (Move("docker build . -t test-curl", "curl.build", image_built),
+         Move("docker run --rm -e SITE_URL=https://facebook.com/ -v $(pwd)/vol:/data/:rw test-curl",
+              "curl.run", page_fetched, {"site_url": "http://{NGINX_NAME}/"},
+              "nginx's page: containers on one network reach each other by name")),
+        cleanup=("curl.clean", {}),
+        present=lambda c: c.docker.image.exists(image_tags(c)[0]),
+    ),
+)

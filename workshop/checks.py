@@ -1,0 +1,219 @@
+"""One set of checks of what the examples need: each has a probe (read-only) and, where
+`invoke setup` may change the machine, a fix.
+
+`invoke doctor` runs every probe and reports one line per finding; `invoke setup` runs the
+probes of the checks it can fix, fixes what fails and probes again. A failed check does not
+stop the others, except that the engine's checks stop those that need an engine.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from typing import Callable
+
+from workshop.cli import Ctx
+from workshop.errors import ConfigError, describe_docker_failure
+from workshop.probe import port_is_free
+
+PASS, FAIL, INFO = "✓", "✗", "i"
+MIN_FREE_BYTES = 2 * 1024**3
+
+
+@dataclass
+class Finding:
+    """One line of a check's result: ✓ pass, ✗ fail (with the fix in its text) or i information."""
+
+    mark: str
+    text: str
+
+    @property
+    def failed(self) -> bool:
+        """True for a failure."""
+        return self.mark == FAIL
+
+
+Probe = Callable[[Ctx], list[Finding]]
+Fix = Callable[[Ctx], str]
+
+
+NOTHING, CLI, ENGINE = 0, 1, 2  # what a check needs to run at all
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named probe, the fix `setup` may apply when it fails (None: only you can), and what
+    it needs (nothing, the docker CLI, or a reachable engine)."""
+
+    name: str
+    probe: Probe
+    fix: Fix | None = None
+    needs: int = ENGINE
+
+
+def run_probes(c: Ctx, checks: list[Check]) -> list[Finding]:
+    """Every probe whose needs are met, in order; a check that fails on a wrong setting is left
+    to the settings check, which reports each wrong setting on its own line."""
+    findings: list[Finding] = []
+    have = ENGINE
+    for check in checks:
+        if check.needs > have:
+            continue
+        try:
+            found = check.probe(c)
+        except ConfigError:
+            continue
+        findings += found
+        if any(f.failed for f in found) and check.needs < ENGINE:
+            have = min(have, check.needs)  # no CLI: nothing needing it; no daemon: nothing needing an engine
+    return findings
+
+
+# -- probes -------------------------------------------------------------------------------------
+
+def probe_cli(c: Ctx) -> list[Finding]:
+    """The docker CLI is on PATH."""
+    path = shutil.which("docker")
+    if path:
+        return [Finding(PASS, f"docker CLI: {path}")]
+    return [Finding(FAIL, "docker CLI: not found on PATH — install Docker, or run `invoke setup`")]
+
+
+def daemon_problem(c: Ctx) -> str | None:
+    """None if `docker info` answers, else the one-line reason."""
+    from python_on_whales.exceptions import DockerException
+
+    try:
+        c.docker.system.info()
+    except DockerException as exc:
+        return describe_docker_failure(exc.stderr, exc.return_code)
+    return None
+
+
+def probe_daemon(c: Ctx) -> list[Finding]:
+    """The daemon answers, and we may use its socket."""
+    problem = daemon_problem(c)
+    if problem is None:
+        return [Finding(PASS, f"daemon: Docker Engine {c.docker.system.info().server_version} reachable")]
+    return [Finding(FAIL, f"daemon: {problem}")]
+
+
+def compose_version(c: Ctx) -> str | None:
+    """`docker compose version`, or None if compose v2 is not available."""
+    from python_on_whales.exceptions import DockerException
+
+    try:
+        return c.docker.compose.version().strip()
+    except DockerException:
+        return None
+
+
+def probe_compose(c: Ctx) -> list[Finding]:
+    """Compose v2 is a docker CLI plugin."""
+    version = compose_version(c)
+    if version:
+        return [Finding(PASS, f"compose v2: {version}")]
+    return [Finding(FAIL, "compose v2: missing — run `invoke setup` (or install docker-compose-plugin)")]
+
+
+def probe_buildx(c: Ctx) -> list[Finding]:
+    """buildx, for information: builds go through `docker compose build`, which does not need it."""
+    from python_on_whales.exceptions import DockerException
+
+    try:
+        return [Finding(INFO, f"buildx: {c.docker.buildx.version()['version']} (not required)")]
+    except (DockerException, KeyError, TypeError):
+        return [Finding(INFO, "buildx: not installed (not required: images are built with `docker compose build`)")]
+
+
+def probe_settings(c: Ctx) -> list[Finding]:
+    """Every declared setting passes its check: one line per one that does not."""
+    wrong = c.shop.registry.problems(c.settings)
+    if wrong:
+        return [Finding(FAIL, f"settings: {line}") for line in wrong]
+    files = ", ".join(c.settings.shown(path) for path in c.settings.env_files)
+    return [Finding(PASS, f"settings: all valid ({files})")]
+
+
+def _valid(c: Ctx, name: str):
+    """The checked value of ``name``, or None when it is wrong (the settings check reports that)."""
+    try:
+        return c.get(name)
+    except ConfigError:
+        return None
+
+
+def probe_ports(c: Ctx) -> list[Finding]:
+    """Every host port the examples publish is free, or already ours."""
+    from workshop.engine import holds_port
+
+    findings = []
+    for setting in c.shop.registry.host_ports():
+        port, bind = _valid(c, setting.name), _valid(c, setting.bind or "")
+        if port is None or bind is None:
+            continue
+        if port_is_free(bind, port):
+            findings.append(Finding(PASS, f"port {bind}:{port} ({setting.name}) free"))
+            continue
+        ours = [ct.name for ct in c.docker.container.list(filters=c.project.filters()) if holds_port(ct, port)]
+        if ours:
+            findings.append(Finding(PASS, f"port {bind}:{port} ({setting.name}) in use by this project's {ours[0]}"))
+        else:
+            findings.append(Finding(FAIL, f"port {bind}:{port} ({setting.name}) taken by something else — "
+                                          f"stop it or set another {setting.name} in .env"))
+    return findings
+
+
+def needed_images(c: Ctx) -> list[tuple[str, str]]:
+    """(setting, image) for every image the active profile needs (wrong settings left out)."""
+    found = []
+    for name in c.shop.image_settings():
+        image = _valid(c, name)
+        if image is not None:
+            found.append((name, image))
+    return found
+
+
+def missing_images(c: Ctx) -> list[tuple[str, str]]:
+    """(setting, image) pairs for every needed image not on the engine."""
+    return [(name, image) for name, image in needed_images(c) if not c.docker.image.exists(image)]
+
+
+def probe_images(c: Ctx) -> list[Finding]:
+    """The images the examples run or build from are present, or the registry has them."""
+    from python_on_whales.exceptions import DockerException
+
+    findings = []
+    for name, image in needed_images(c):
+        if c.docker.image.exists(image):
+            findings.append(Finding(PASS, f"image {image} ({name}) present"))
+            continue
+        try:
+            c.docker.manifest.inspect(image)
+            findings.append(Finding(PASS, f"image {image} ({name}) not present, pullable"))
+        except DockerException:
+            findings.append(Finding(FAIL, f"image {image} ({name}) not present and not pullable — run `invoke setup`"))
+    return findings
+
+
+def probe_images_present(c: Ctx) -> list[Finding]:
+    """What setup checks: every needed image is on the engine."""
+    missing = missing_images(c)
+    if missing:
+        return [Finding(FAIL, f"images: missing {', '.join(f'{image} ({name})' for name, image in missing)}")]
+    return [Finding(PASS, f"images: present ({', '.join(sorted({image for _, image in needed_images(c)}))})")]
+
+
+def probe_disk(c: Ctx) -> list[Finding]:
+    """Room for images and volumes where the engine keeps them."""
+    from python_on_whales.exceptions import DockerException
+
+    try:
+        root = c.docker.system.info().docker_root_dir or "/var/lib/docker"
+        free = shutil.disk_usage(root).free
+    except (DockerException, OSError):
+        return [Finding(INFO, "disk: the engine's data folder is not visible from here (remote engine?)")]
+    text = f"disk: {free / 1024**3:.1f} GiB free in {root}"
+    if free < MIN_FREE_BYTES:
+        return [Finding(FAIL, f"{text} — free at least {MIN_FREE_BYTES / 1024**3:.0f} GiB (`invoke clean`)")]
+    return [Finding(PASS, text)]

@@ -1,0 +1,158 @@
+"""How an example plugs into the workshop.
+
+An example (``examples/<name>/example.py``) exports one or more ``Example`` objects; ``tasks.py``
+lists them, and ``Workshop.of`` assembles the collection. The operating tasks (`setup`,
+`doctor`, `status`, `clean`, `tour`, `up`, `down`) know the examples only through this
+interface:
+
+- ``collection``: its tasks (``invoke <name>.<task>``);
+- ``settings``: the settings it declares (see workshop.settings);
+- ``images``: the image settings it runs or builds FROM (`setup` provides them, `doctor`
+  checks them); ``standins``: how `setup` builds an offline stand-in for one of them;
+- ``compose_files``: compose files it drives (their fallbacks are generated from the
+  declarations);
+- ``service``: for a long-running example, the tasks `up` and `down` run and how to tell it
+  is up;
+- ``tour``: its step of `invoke tour`;
+- ``files``: files of the user's machine it writes, which `clean --volumes` deletes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from invoke import Collection, Task
+
+from workshop.settings import CORE, Registry, Setting
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from workshop.cli import Ctx, Ran
+
+
+@dataclass(frozen=True)
+class Standin:
+    """An offline stand-in for an official image: built by `setup` from our base, with the
+    service ``service`` of ``compose_file``, when the profile names it."""
+
+    setting: str  # the image setting it stands in for, e.g. NGINX_IMAGE
+    name_setting: str  # the setting naming the stand-in image, e.g. STANDIN_NGINX_IMAGE
+    compose_file: str
+    service: str
+
+
+@dataclass(frozen=True)
+class Service:
+    """A long-running example: the task that starts it, the one that removes it (with its
+    options), and whether it is up."""
+
+    start: str
+    stop: str
+    stop_options: dict[str, Any] = field(default_factory=dict)
+    is_up: Callable[["Ctx"], bool] | None = None
+    volumes_option: str | None = None  # the stop option that also deletes its data
+
+
+class CheckFailed(Exception):
+    """A tour command ran, but its result is not what the tutorial shows."""
+
+
+def expect(condition: object, problem: str) -> None:
+    """Raise CheckFailed(problem) unless ``condition`` holds."""
+    if not condition:
+        raise CheckFailed(problem)
+
+
+TourCheck = Callable[["Ctx", "Ran", dict], str]
+
+
+@dataclass(frozen=True)
+class Move:
+    """One tutorial command, the task that does it here (with options), and the check of its
+    result: it returns what it verified or raises CheckFailed. ``noted`` is shared along the tour."""
+
+    tutorial: str
+    task: str
+    check: TourCheck
+    options: dict[str, Any] = field(default_factory=dict)
+    note: str = ""  # why the invoke command differs from the tutorial's, if it does
+
+
+@dataclass(frozen=True)
+class Step:
+    """An example's chapter of the tour."""
+
+    title: str
+    teaches: str
+    moves: tuple[Move, ...]
+    cleanup: tuple[str, dict[str, Any]] | None = None  # the task (and options) removing what it started
+    present: Callable[["Ctx"], bool] | None = None  # is what the step makes there? (cleanup runs only then)
+    spare_existing: bool = True  # present before the tour: the tour leaves it as it was
+    cleanup_note: str = ""  # said before the cleanup runs
+
+
+@dataclass(frozen=True)
+class Example:
+    """One example of the tutorial, as the workshop sees it."""
+
+    name: str  # its `<prefix>.example` label value
+    collection: Collection
+    settings: tuple[Setting, ...] = ()
+    images: tuple[str, ...] = ()
+    standins: tuple[Standin, ...] = ()
+    compose_files: tuple[str, ...] = ()
+    service: Service | None = None
+    tour: Step | None = None
+    files: Callable[["Ctx"], list[Path]] | None = None
+
+
+@dataclass
+class Workshop:
+    """The examples tasks.py plugs in, and the registry of every declared setting."""
+
+    examples: tuple[Example, ...]
+    registry: Registry
+
+    @classmethod
+    def of(cls, *examples: Example) -> "Workshop":
+        """Assemble: every example's settings join the workshop's own."""
+        return cls(examples, Registry.of([CORE, *(example.settings for example in examples)]))
+
+    def collection(self, *tasks: Task) -> Collection:
+        """The root collection: the workshop's tasks, then each example's collection; the
+        workshop itself rides along in the config (``c.config.workshop.shop``)."""
+        root = Collection()
+        for found in tasks:
+            root.add_task(found)
+        for example in self.examples:
+            root.add_collection(example.collection)
+        root.configure({"workshop": {"shop": self}})
+        return root
+
+    def task(self, name: str) -> Task:
+        """The task called ``name`` (``nginx.up``) among the examples' collections."""
+        collection_name, _, task_name = name.partition(".")
+        for example in self.examples:
+            if example.collection.name == collection_name:
+                return example.collection[task_name]
+        raise KeyError(name)
+
+    def long_running(self) -> list[Example]:
+        """The examples `up` starts and `down` stops."""
+        return [example for example in self.examples if example.service is not None]
+
+    def image_settings(self) -> list[str]:
+        """Every image setting the examples run or build FROM (BASE_IMAGE first)."""
+        names = ["BASE_IMAGE"]
+        for example in self.examples:
+            names += [name for name in example.images if name not in names]
+        return names
+
+    def standins(self) -> list[Standin]:
+        """Every offline stand-in the examples know how to build."""
+        return [standin for example in self.examples for standin in example.standins]
+
+    def compose_files(self) -> list[str]:
+        """Every compose file the examples drive."""
+        return [file for example in self.examples for file in example.compose_files]

@@ -1,0 +1,124 @@
+"""What is made from the setting declarations, and ``invoke settings``.
+
+Three files carry the declared defaults, and all three are generated here: ``envs/defaults.env``
+(the lowest configuration layer), the settings table of ``README.md`` (between its markers),
+and the ``${NAME:-default}`` fallbacks of every compose file an example drives (so a plain
+``docker compose up`` agrees with the tasks). ``invoke settings --write`` rewrites them; a
+unit test fails while any is out of date.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from workshop.cli import Ctx, say, task
+from workshop.config import DEFAULTS_NAME, ENVS_DIR_NAME
+from workshop.display import table
+from workshop.errors import ConfigError
+from workshop.example import Workshop
+from workshop.settings import CORE, Setting
+
+TABLE_BEGIN = "<!-- settings table: generated from the declarations by `invoke settings --write` -->"
+TABLE_END = "<!-- end of the settings table -->"
+_FALLBACK = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):-([^}]*)\}")
+
+HEADER = """\
+# Committed defaults: the lowest configuration layer. Generated from the setting declarations
+# (workshop/settings.py and examples/*/example.py) by `invoke settings --write`: edit those,
+# not this file. Override any value in an untracked .env at the repository root, or in the
+# environment (precedence, lowest first: this file, envs/$WORKSHOP_PROFILE.env, .env,
+# environment). The same files feed docker compose. README.md "Configuration" lists them all.
+"""
+
+
+def groups(shop: Workshop) -> list[tuple[str, tuple[Setting, ...]]]:
+    """(heading, settings) in declaration order: the workshop's own, then each example's."""
+    found = [("the workshop", CORE)]
+    found += [(f"example {example.name}", example.settings) for example in shop.examples if example.settings]
+    return found
+
+
+def defaults_env(shop: Workshop) -> str:
+    """The text of envs/defaults.env."""
+    lines = [HEADER]
+    for heading, settings in groups(shop):
+        lines.append(f"\n# -- {heading} --\n")
+        for setting in settings:
+            lines.append(f"# {setting.help}\n{setting.name}={setting.default}\n")
+    return "".join(lines)
+
+
+def used_by(setting: Setting) -> str:
+    """Who reads a setting, for the table."""
+    return ", ".join(setting.used_by) or "every task"
+
+
+def settings_table(shop: Workshop) -> str:
+    """The README's settings table (markdown)."""
+    rows = ["| variable | default | used by | meaning |", "|---|---|---|---|"]
+    for _, settings in groups(shop):
+        for setting in settings:
+            default = f"`{setting.default}`" if setting.default else "(empty)"
+            meaning = setting.help.replace("|", "\\|")
+            rows.append(f"| `{setting.name}` | {default} | {used_by(setting)} | {meaning} |")
+    return "\n".join(rows) + "\n"
+
+
+def with_table(readme: str, shop: Workshop) -> str:
+    """``readme`` with the text between the table markers replaced."""
+    begin, end = readme.index(TABLE_BEGIN) + len(TABLE_BEGIN), readme.index(TABLE_END)
+    return readme[:begin] + "\n" + settings_table(shop) + readme[end:]
+
+
+def with_fallbacks(text: str, shop: Workshop) -> str:
+    """A compose file's text with every ``${NAME:-...}`` fallback set to NAME's declared default."""
+    registry = shop.registry
+
+    def replace(match: re.Match) -> str:
+        name = match.group(1)
+        return f"${{{name}:-{registry[name].default}}}" if name in registry else match.group(0)
+
+    return _FALLBACK.sub(replace, text)
+
+
+def generated(shop: Workshop, root: Path) -> dict[Path, str]:
+    """Every generated file and the text it should have."""
+    files = {root / ENVS_DIR_NAME / DEFAULTS_NAME: defaults_env(shop)}
+    readme = root / "README.md"
+    files[readme] = with_table(readme.read_text(encoding="utf-8"), shop)
+    for name in dict.fromkeys(shop.compose_files()):
+        path = root / name
+        files[path] = with_fallbacks(path.read_text(encoding="utf-8"), shop)
+    return files
+
+
+def outdated(shop: Workshop, root: Path) -> list[Path]:
+    """The generated files whose text differs from what the declarations make."""
+    return [path for path, text in generated(shop, root).items()
+            if not path.is_file() or path.read_text(encoding="utf-8") != text]
+
+
+@task(help={"write": "rewrite envs/defaults.env, the README's table and the compose fallbacks from the declarations"})
+def settings(c: Ctx, write=False):
+    """Every setting: its value, where it comes from, and whether it passes its check (`--write`: regenerate the files)."""
+    root = c.settings.root
+    if write:
+        changed = outdated(c.shop, root)
+        for path, text in generated(c.shop, root).items():
+            if path in changed:
+                path.write_text(text, encoding="utf-8")
+                say(f"rewrote {c.settings.shown(path)}")
+        if not changed:
+            say("every generated file is up to date; nothing changed")
+        return
+    rows = []
+    for setting in c.shop.registry:
+        raw = c.settings.raw(setting.name, required=False)
+        try:
+            c.get(setting.name)
+            verdict = "ok"
+        except ConfigError as error:
+            verdict = f"✗ {error}".replace(f"{setting.name}={raw.value!r} (from {raw.source}) " if raw else "", "")
+        rows.append((setting.name, raw.value if raw else "", raw.source if raw else "-", verdict))
+    say(table(("NAME", "VALUE", "FROM", "CHECK"), rows))

@@ -1,0 +1,197 @@
+"""Declaring settings: each setting is declared once, with its default, its check, one line of
+help and the examples that use it.
+
+The workshop's own settings are declared here; each example declares its own next to its
+tasks (``examples/*/example.py``). From the declarations come ``envs/defaults.env``, the
+README's settings table and every ``${VAR:-default}`` fallback in the compose files
+(``invoke settings --write``; a unit test fails when they are out of date).
+
+A task validates only what it reads: ``Settings.get(NAME)`` runs NAME's declared check, and
+for a host port also the cross-setting rule below (two examples may not publish one address
+and port).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from workshop.errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from workshop.config import Settings
+
+Check = Callable[["Settings", str], Any]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name, default, check, help line and who uses it.
+
+    ``used_by`` names examples (``nginx``) or single tasks (``nginx.up``); empty means the
+    workshop itself (every task may read it). ``bind`` marks a host port: the setting that
+    holds the address it is published on.
+    """
+
+    name: str
+    default: str
+    check: Check
+    help: str
+    used_by: tuple[str, ...] = ()
+    bind: str | None = None
+
+    def read(self, settings: "Settings") -> Any:
+        """The value, checked."""
+        return self.check(settings, self.name)
+
+
+# -- checks that are not plain Settings accessors -------------------------------------------
+
+def whole(low: int, high: int) -> Check:
+    """A whole number within [low, high]."""
+    return lambda settings, name: settings.integer(name, low, high)
+
+
+def decimal(low: float, high: float) -> Check:
+    """A decimal number within [low, high]."""
+    return lambda settings, name: settings.number(name, low, high)
+
+
+def text(settings: "Settings", name: str) -> str:
+    """Any non-empty text."""
+    return settings.text(name)
+
+
+def optional_text(settings: "Settings", name: str) -> str:
+    """Any text, empty allowed."""
+    return settings.text(name, allow_empty=True)
+
+
+def one_of(*choices: str, meaning: str, fix: str) -> Check:
+    """One of ``choices``, exactly."""
+
+    def check(settings: "Settings", name: str) -> str:
+        value = settings.raw(name)
+        assert value is not None
+        if value.value not in choices:
+            raise value.fail(f"is not {meaning}", fix)
+        return value.value
+
+    return check
+
+
+def image(settings: "Settings", name: str) -> str:
+    """An image reference."""
+    return settings.image(name)
+
+
+def port(settings: "Settings", name: str) -> int:
+    """A TCP port."""
+    return settings.port(name)
+
+
+def address(settings: "Settings", name: str) -> str:
+    """An address of this machine."""
+    return settings.address(name)
+
+
+def container_name(settings: "Settings", name: str) -> str:
+    """A container name."""
+    return settings.container_name(name)
+
+
+def existing_file(settings: "Settings", name: str) -> Any:
+    """An existing file."""
+    return settings.file(name)
+
+
+def url(settings: "Settings", name: str) -> str:
+    """An http(s) URL."""
+    return settings.url(name)
+
+
+def tag(settings: "Settings", name: str) -> str:
+    """An image tag."""
+    return settings.tag(name)
+
+
+# -- the workshop's own settings --------------------------------------------------------------
+
+CORE: tuple[Setting, ...] = (
+    Setting("WORKSHOP_PROFILE", "", optional_text,
+            "name of a profile file in `envs/` (empty: none); `invoke setup` sets `offline` when no registry answers"),
+    Setting("WORKSHOP_PROJECT", "docker-workshop", lambda s, n: s.project(n),
+            "compose project name and the value of our project label"),
+    Setting("WORKSHOP_LABEL_PREFIX", "io.docker-workshop", lambda s, n: s.label_prefix(n),
+            "label namespace: `<prefix>.project` and `<prefix>.example` mark everything we create"),
+    Setting("BASE_IMAGE", "ubuntu:24.04", image, "the base every example Dockerfile builds `FROM`",
+            used_by=("setup", "curl")),
+    Setting("OFFLINE_DEBIAN_SUITE", "bookworm", tag, "Debian release of the offline base image `invoke setup` builds",
+            used_by=("setup",)),
+    Setting("OFFLINE_DEBIAN_MIRROR", "http://deb.debian.org/debian", url, "where debootstrap fetches it from",
+            used_by=("setup",)),
+)
+
+
+@dataclass
+class Registry:
+    """Every declared setting, in declaration order, by name."""
+
+    settings: dict[str, Setting] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, groups: Iterable[Iterable[Setting]]) -> "Registry":
+        """A registry of these declarations; a name declared twice is a bug."""
+        registry = cls()
+        for group in groups:
+            for setting in group:
+                if setting.name in registry.settings:
+                    raise ValueError(f"setting {setting.name} is declared twice")
+                registry.settings[setting.name] = setting
+        return registry
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.settings
+
+    def __getitem__(self, name: str) -> Setting:
+        return self.settings[name]
+
+    def __iter__(self):
+        return iter(self.settings.values())
+
+    def host_ports(self) -> list[Setting]:
+        """The settings that publish a port on this machine."""
+        return [s for s in self if s.bind]
+
+    def problems(self, settings: "Settings") -> list[str]:
+        """One line per setting that fails its check (empty when all is well)."""
+        found = []
+        for setting in self:
+            try:
+                settings.get(setting.name)
+            except ConfigError as error:
+                found.append(str(error))
+        return found
+
+
+def clash(settings: "Settings", registry: Registry, name: str) -> None:
+    """Refuse a host port another example publishes on the same address (or a wildcard)."""
+    mine = registry[name]
+    assert mine.bind is not None
+    my_port, my_bind = mine.read(settings), settings.get(mine.bind)
+    for other in registry.host_ports():
+        if other.name == name:
+            continue
+        try:
+            port_, bind = other.read(settings), registry[other.bind or ""].read(settings)
+        except ConfigError:
+            continue  # reported when the other example reads it
+        wildcard = {"0.0.0.0", "::"}
+        if port_ == my_port and (bind == my_bind or bind in wildcard or my_bind in wildcard):
+            mine_value, other_value = settings.raw(name), settings.raw(other.name)
+            assert mine_value is not None and other_value is not None
+            raise ConfigError(
+                f"{name}={mine_value.value!r} (from {mine_value.source}) and {other.name}={other_value.value!r} "
+                f"(from {other_value.source}) both publish {my_bind}:{my_port}; "
+                f"choose another {name} or {other.name} in .env"
+            )
