@@ -234,6 +234,19 @@ def run_once(
             raise ContainerFailed(exc.return_code, exc.stderr or "") from None
 
 
+#: the help of every `logs` task's options
+LOGS_HELP = {
+    "follow": "keep streaming new lines until Ctrl-C (docker logs -f)",
+    "tail": "show only the last N lines (0, the default: all)",
+}
+
+
+def container_logs(c: "Ctx", example: str, setting: str, start: str, follow: bool, tail: int) -> None:
+    """``docker logs`` of our container named by ``setting``; if there is none, say which task starts it."""
+    container = require_container(c.docker, c.project, example, c.get(setting), setting, start)
+    show_logs(c.docker, container, follow, tail)
+
+
 def show_logs(client: "DockerClient", container: "Container", follow: bool, tail: int) -> None:
     """``docker logs [-f] [--tail N]``: copy the container's output; Ctrl-C ends --follow quietly."""
     if tail < 0:

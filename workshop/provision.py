@@ -19,16 +19,15 @@ import tarfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from workshop.checks import (
-    CLI, ENGINE, NOTHING, Check, Finding, compose_version, daemon_problem, missing_images, needed_images, probe_buildx, probe_cli,
+    CLI, ENGINE, NOTHING, Check, Finding, compose_version, daemon_problem, missing_images, probe_buildx, probe_cli,
     probe_compose, probe_daemon, probe_disk, probe_images, probe_images_present, probe_ports, probe_settings,
 )
 from workshop.cli import Ctx, say, task, warn
 from workshop.config import PROFILE_VAR, ROOT, STATE_DIR, read_env_file, set_local_value
 from workshop.engine import build_service
-from workshop.errors import ConfigError, WorkshopError
+from workshop.errors import WorkshopError, describe_docker_failure
 
 OFFLINE_PROFILE = "offline"
 DAEMON_WAIT_SECONDS = 90

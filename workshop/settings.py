@@ -14,14 +14,17 @@ and port).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from workshop.errors import ConfigError
 
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from workshop.config import Settings
+from workshop.config import Settings
 
 Check = Callable[["Settings", str], Any]
+
+#: the typed accessors of Settings, as checks
+image, port, address, url, tag = Settings.image, Settings.port, Settings.address, Settings.url, Settings.tag
+container_name, existing_file, directory = Settings.container_name, Settings.file, Settings.directory
 
 
 @dataclass(frozen=True)
@@ -80,49 +83,14 @@ def one_of(*choices: str, meaning: str, fix: str) -> Check:
     return check
 
 
-def image(settings: "Settings", name: str) -> str:
-    """An image reference."""
-    return settings.image(name)
-
-
-def port(settings: "Settings", name: str) -> int:
-    """A TCP port."""
-    return settings.port(name)
-
-
-def address(settings: "Settings", name: str) -> str:
-    """An address of this machine."""
-    return settings.address(name)
-
-
-def container_name(settings: "Settings", name: str) -> str:
-    """A container name."""
-    return settings.container_name(name)
-
-
-def existing_file(settings: "Settings", name: str) -> Any:
-    """An existing file."""
-    return settings.file(name)
-
-
-def url(settings: "Settings", name: str) -> str:
-    """An http(s) URL."""
-    return settings.url(name)
-
-
-def tag(settings: "Settings", name: str) -> str:
-    """An image tag."""
-    return settings.tag(name)
-
-
 # -- the workshop's own settings --------------------------------------------------------------
 
 CORE: tuple[Setting, ...] = (
     Setting("WORKSHOP_PROFILE", "", optional_text,
             "name of a profile file in `envs/` (empty: none); `invoke setup` sets `offline` when no registry answers"),
-    Setting("WORKSHOP_PROJECT", "docker-workshop", lambda s, n: s.project(n),
+    Setting("WORKSHOP_PROJECT", "docker-workshop", Settings.project,
             "compose project name and the value of our project label"),
-    Setting("WORKSHOP_LABEL_PREFIX", "io.docker-workshop", lambda s, n: s.label_prefix(n),
+    Setting("WORKSHOP_LABEL_PREFIX", "io.docker-workshop", Settings.label_prefix,
             "label namespace: `<prefix>.project` and `<prefix>.example` mark everything we create"),
     Setting("BASE_IMAGE", "ubuntu:24.04", image, "the base every example Dockerfile builds `FROM`",
             used_by=("setup", "curl")),

@@ -25,7 +25,7 @@ STACK_SERVICES = ["app", "redis"]
 COUNT = re.compile(r"seen (\d+) times")
 
 SETTINGS = (
-    Setting("WORKSHOP_COMPOSE_FILE", COMPOSE_FILE, lambda s, n: s.file(n),
+    Setting("WORKSHOP_COMPOSE_FILE", COMPOSE_FILE, existing_file,
             "the stack's compose file (relative to the repository root)", (EXAMPLE,)),
     Setting("APP_IMAGE", "docker-workshop/counter:latest", image, "the app image the stack builds", (EXAMPLE,)),
     Setting("PYTHON_IMAGE", "python:3.12-slim", image, "the Python image the app builds `FROM`", (EXAMPLE,)),
@@ -131,7 +131,7 @@ def up(c: Ctx):
     client = stack(c)
     if not app_publishes(client, settings) and not port_is_free(settings.bind, settings.port):
         raise port_setting(c).fail(
-            f"cannot be published: {stack.bind}:{stack.port} is already in use",
+            f"cannot be published: {settings.bind}:{settings.port} is already in use",
             "stop what uses it or choose another APP_PORT in .env",
         )
     say(f"starting {', '.join(STACK_SERVICES)} and waiting until they are healthy (at most {settings.wait:g}s)")

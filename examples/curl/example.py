@@ -15,7 +15,7 @@ from workshop.display import duration, table
 from workshop.engine import ContainerFailed, build_service, ensure_network, run_once
 from workshop.errors import WorkshopError
 from workshop.example import Example, Move, Step, expect
-from workshop.settings import Setting, image, tag, text, url
+from workshop.settings import Setting, tag, url
 
 EXAMPLE = "curl"
 COMPOSE_FILE = "examples/curl/compose.yml"
@@ -93,11 +93,11 @@ def images(c: Ctx):
         return
     now = datetime.now(timezone.utc)
     rows = []
-    for image in found:
-        for tag in sorted(image.repo_tags) or ["<none>:<none>"]:
-            repository, _, version = tag.rpartition(":")
-            age = f"{duration((now - image.created).total_seconds())} ago"
-            rows.append((repository, version, image.id[7:19], age, f"{image.size / 1e6:.1f}MB"))
+    for each in found:
+        for name in sorted(each.repo_tags) or ["<none>:<none>"]:
+            repository, _, version = name.rpartition(":")
+            age = f"{duration((now - each.created).total_seconds())} ago"
+            rows.append((repository, version, each.id[7:19], age, f"{each.size / 1e6:.1f}MB"))
     say(table(("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"), rows))
 
 
@@ -170,7 +170,7 @@ def clean(c: Ctx, results=True):
     """Remove this example's images (docker rmi test-curl) and its results file."""
     settings, client = c.settings, c.docker
     found = client.image.list(filters=c.project.image_filters(EXAMPLE))
-    tags = [tag for image in found for tag in image.repo_tags]
+    tags = [name for each in found for name in each.repo_tags]
     if found:
         client.image.remove(found, force=True)
         say(f"removed {len(found)} image(s): {', '.join(sorted(tags)) or '(untagged)'}")

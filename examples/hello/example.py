@@ -13,7 +13,7 @@ from invoke.exceptions import Exit
 
 from workshop.cli import Ctx, Ran, say, task
 from workshop.display import container_state, table
-from workshop.engine import ContainerFailed, claim_container, ensure_image, require_container, run_once, show_logs
+from workshop.engine import LOGS_HELP, ContainerFailed, claim_container, container_logs, ensure_image, run_once
 from workshop.errors import WorkshopError
 from workshop.example import Example, Move, Service, Step, expect
 from workshop.settings import Setting, container_name, decimal, image, text
@@ -101,14 +101,10 @@ def start(c: Ctx):
     say(f"{name} running ({container.id[:12]}): `invoke daemon.logs --follow` to watch it")
 
 
-@task(help={
-    "follow": "keep streaming new lines until Ctrl-C (docker logs -f)",
-    "tail": "show only the last N lines (0, the default: all)",
-})
+@task(help=LOGS_HELP)
 def logs(c: Ctx, follow=False, tail=0):
     """Print the daemon container's output (docker logs [-f] daemon)."""
-    container = require_container(c.docker, c.project, DAEMON, c.get("DAEMON_NAME"), "DAEMON_NAME", "daemon.start")
-    show_logs(c.docker, container, follow, tail)
+    container_logs(c, DAEMON, "DAEMON_NAME", "daemon.start", follow, tail)
 
 
 @task

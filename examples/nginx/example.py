@@ -16,13 +16,13 @@ from invoke import Collection
 from workshop.cli import Ctx, Ran, say, task, warn
 from workshop.display import container_state
 from workshop.engine import (
-    Project, claim_container, ensure_image, ensure_network, holds_port, published, remove_container,
-    require_container, show_logs,
+    LOGS_HELP, Project, claim_container, container_logs, ensure_image, ensure_network, holds_port, published,
+    remove_container, require_container,
 )
 from workshop.errors import WorkshopError
 from workshop.example import CheckFailed, Example, Move, Service, Standin, Step, expect
 from workshop.probe import get, http_url, port_is_free, wait_for_http
-from workshop.settings import Setting, address, container_name, decimal, image, port
+from workshop.settings import Setting, address, container_name, decimal, directory, image, port
 
 EXAMPLE = "nginx"
 PAGE = "index.html"
@@ -34,7 +34,7 @@ SETTINGS = (
             "host address the port is published on (127.0.0.1: this machine only; 0.0.0.0: every interface)",
             (EXAMPLE,)),
     Setting("NGINX_PORT", "8080", port, "host port", (EXAMPLE,), bind="NGINX_BIND"),
-    Setting("NGINX_HTML_DIR", "examples/nginx/html", lambda s, n: s.directory(n),
+    Setting("NGINX_HTML_DIR", "examples/nginx/html", directory,
             "the folder served, read-only (relative paths start at the repository root)", (EXAMPLE, "curl")),
     Setting("NGINX_WAIT", "30", decimal(1, 600), "seconds `nginx.up` waits for the page to answer 200", (EXAMPLE,)),
     Setting("STANDIN_NGINX_IMAGE", "docker-workshop/nginx:standin", image,
@@ -185,8 +185,8 @@ def summary(container, project: Project) -> list[tuple[str, str]]:
         ("image", f"{container.config.image} ({container.image[:19]})"),
         ("state", container_state(state.status, state.exit_code, state.started_at, state.finished_at)),
     ]
-    for port in published(container):
-        rows.append(("port", f"{port.host_ip}:{port.host_port} -> {port.container_port}"))
+    for each in published(container):
+        rows.append(("port", f"{each.host_ip}:{each.host_port} -> {each.container_port}"))
     for mount in container.mounts:
         rows.append(("mount", f"{mount.source} -> {mount.destination} ({'rw' if mount.rw else 'ro'})"))
     for network in sorted(container.network_settings.networks or {}):
@@ -209,14 +209,10 @@ def inspect(c: Ctx, json_=False):
         say(f"{field + ':':<9}{value}")
 
 
-@task(help={
-    "follow": "keep streaming new lines until Ctrl-C",
-    "tail": "show only the last N lines (0, the default: all)",
-})
+@task(help=LOGS_HELP)
 def logs(c: Ctx, follow=False, tail=0):
     """Print nginx's access and error log (docker logs [-f] test-nginx)."""
-    container = require_container(c.docker, c.project, EXAMPLE, c.get("NGINX_NAME"), "NGINX_NAME", "nginx.up")
-    show_logs(c.docker, container, follow, tail)
+    container_logs(c, EXAMPLE, "NGINX_NAME", "nginx.up", follow, tail)
 
 
 @task

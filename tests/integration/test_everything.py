@@ -69,7 +69,7 @@ def test_one_failure_is_one_line_naming_it_after_the_others_are_up_and_down_volu
     assert page(workshop, "APP_PORT").status == 200  # the others were let finish
 
     down = workshop.run("down", "--volumes", timeout=300).ok().stdout
-    assert "data volume is deleted too" in down and "the data is gone" in down
+    assert "--volumes: the data of compose is deleted too" in down and "the data is gone" in down
     assert reported(down, "nginx") == "not running"
     found = resources(workshop.project)
     assert found["containers"] == [] and found["volumes"] == []

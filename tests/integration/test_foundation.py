@@ -71,12 +71,9 @@ def test_setup_run_again_changes_nothing_and_says_so():
 def test_compose_sees_the_same_values_as_the_tasks(workshop):
     from python_on_whales import DockerClient
 
-    environ = workshop.environ(HELLO_MESSAGE="the same for both")
+    environ = workshop.environ(GUNICORN_THREADS="7")
     settings = Settings.load(environ=environ)
-    client = DockerClient(
-        compose_files=[settings.root / "docker-compose.yml"], compose_env_files=settings.env_files,
-        compose_profiles=["hello"],
-    )
+    client = DockerClient(compose_files=[settings.root / "docker-compose.yml"], compose_env_files=settings.env_files)
     saved = dict(os.environ)
     os.environ.update(environ)
     try:
@@ -84,7 +81,8 @@ def test_compose_sees_the_same_values_as_the_tasks(workshop):
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    hello = config["services"]["hello"]
-    assert hello["image"] == settings.image("HELLO_IMAGE")
-    assert hello["command"] == ["/bin/echo", "the same for both"]
+    app, redis = config["services"]["app"], config["services"]["redis"]
+    assert redis["image"] == settings.image("REDIS_IMAGE")  # from the profile's file
+    assert app["environment"]["GUNICORN_THREADS"] == "7"  # from the environment
+    assert app["image"] == workshop.env["APP_IMAGE"]
     assert config["name"] == workshop.project

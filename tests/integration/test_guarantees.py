@@ -25,7 +25,9 @@ import pytest
 from conftest import ROOT
 from workshop.config import Settings
 from workshop.engine import Project
-from workshop.schema import SETTINGS
+from tasks import shop
+
+SETTINGS = shop.registry.settings
 
 pytestmark = pytest.mark.integration
 
@@ -209,7 +211,7 @@ BAD_INPUT = [
     bad("WORKSHOP_LABEL_PREFIX", "-bad-", "curl.build", "not a valid label prefix"),
     bad("WORKSHOP_COMPOSE_FILE", "/no/such/docker-compose.yml", "compose.up", NOT_FILE),
     bad("WORKSHOP_COMPOSE_FILE", "examples", "compose.up", NOT_FILE),
-    bad("WORKSHOP_COMPOSE_FILE", "", "compose.ps", EMPTY),
+    bad("WORKSHOP_COMPOSE_FILE", "", "compose.build", EMPTY),
     bad("BASE_IMAGE", "Not/Valid", "setup", NOT_AN_IMAGE),
     bad("BASE_IMAGE", "", "setup", EMPTY),
     bad("BASE_IMAGE", "Not/Valid", "curl.build", NOT_AN_IMAGE),
@@ -222,7 +224,7 @@ BAD_INPUT = [
     bad("DAEMON_IMAGE", "", "daemon.start", EMPTY),
     bad("DAEMON_IMAGE", "ubuntu:24.04:extra", "daemon.start", NOT_AN_IMAGE),
     bad("DAEMON_NAME", "/daemon", "daemon.start", "not a valid container name"),
-    bad("DAEMON_NAME", "", "daemon.status", "not a valid container name"),
+    bad("DAEMON_NAME", "", "daemon.logs", "not a valid container name"),
     bad("DAEMON_MESSAGE", "", "daemon.start", EMPTY),
     bad("DAEMON_INTERVAL", "3601", "daemon.start", RANGE),
     bad("DAEMON_INTERVAL", "nan", "daemon.start", RANGE),

@@ -126,3 +126,99 @@ def test_task_returns_body_result_and_passes_arguments():
     assert double.help == {"n": "a number"}
     assert double.__doc__ == "Double n."
     assert list(double.argspec(double.body).parameters) == ["n"]
+
+
+def test_bare_task_decorator_works_and_gets_the_context():
+    from workshop.cli import Ctx
+
+    seen = []
+
+    @task
+    def bare(c):
+        """Record the context."""
+        seen.append(c)
+
+    bare(Context())
+    assert isinstance(seen[0], Ctx)
+
+
+# -- numeric options: a word where a number belongs is one line, exit 1 -----------------------
+
+def numeric_options():
+    """(task name, option) for every int or float option of every task, found by walking the collection."""
+    found = []
+    for name in ALL_TASKS:
+        each = tasks.ns[name]  # its signature, as invoke reads it (get_arguments would use up its help)
+        for parameter in each.argspec(each.body).parameters.values():
+            if type(parameter.default) in (int, float):
+                found.append((name, parameter.name.strip("_").replace("_", "-")))
+    return found
+
+
+NUMERIC = numeric_options()
+
+
+def test_the_walk_finds_the_numeric_options():
+    assert ("daemon.logs", "tail") in NUMERIC and ("compose.logs", "tail") in NUMERIC
+
+
+@pytest.mark.parametrize("name, option", NUMERIC, ids=[f"{n}--{o}" for n, o in NUMERIC])
+@pytest.mark.parametrize("value", ["abc", "1.5x", ""])
+def test_a_word_for_a_numeric_option_is_one_line_naming_it(name, option, value):
+    result = subprocess.run(
+        [sys.executable, "-m", "invoke", name, f"--{option}", value],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1, result
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines == [f"error: --{option}={value!r} is not a whole number; give e.g. --{option} 10"], result.stderr
+
+
+# -- layers and folders -------------------------------------------------------------------------
+
+def test_the_workshop_layer_never_imports_the_examples():
+    for path in (ROOT / "workshop").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "from examples" not in text and "import examples" not in text, path.name
+
+
+def test_adding_an_example_is_one_line_in_tasks_py():
+    text = (ROOT / "tasks.py").read_text(encoding="utf-8")
+    for example in tasks.shop.examples:
+        assert f"    {example.name},\n" in text
+    assert set(tasks.ns.collections) == {e.collection.name for e in tasks.shop.examples}
+
+
+@pytest.mark.parametrize("folder", ["examples/nginx", "examples/compose/app", "examples", "tests/unit", "envs"])
+def test_task_names_work_from_any_folder_of_the_repository(folder):
+    result = subprocess.run(
+        [sys.executable, "-m", "invoke", "--list"], cwd=ROOT / folder, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "nginx.up" in result.stdout and "compose.up" in result.stdout and "tour" in result.stdout
+    help_ = subprocess.run(
+        [sys.executable, "-m", "invoke", "--help", "nginx.up"], cwd=ROOT / folder, capture_output=True, text=True,
+        timeout=60,
+    )
+    assert help_.returncode == 0 and "NGINX_HTML_DIR" in help_.stdout, help_.stderr
+
+
+def test_no_folder_below_the_root_has_a_tasks_module_that_would_shadow_it():
+    shadows = [str(p.relative_to(ROOT)) for p in ROOT.rglob("tasks.py") if p != ROOT / "tasks.py"
+               and ".git" not in p.parts]
+    assert shadows == []
+
+
+# -- in-process runs (tour, up, down) -----------------------------------------------------------
+
+def test_run_task_captures_output_and_turns_a_failure_into_its_one_line():
+    from invoke import Config
+
+    from workshop.cli import run_task
+
+    context = Context(config=Config(overrides={"workshop": {"shop": tasks.shop}}))
+    ran = run_task(context, "hello.shell")  # refuses without a terminal, before any engine call
+    assert ran.code == 1 and ran.stdout == ""
+    assert ran.error.startswith("hello.shell needs an interactive terminal")
+    assert ran.command == "invoke hello.shell"
