@@ -37,7 +37,9 @@ def free_port() -> int:
 
 APP_PORT = free_port()
 os.environ.update(
-    WORKSHOP_PROJECT=PROJECT, APP_PORT=str(APP_PORT), APP_BIND="127.0.0.1",
+    WORKSHOP_PROJECT=PROJECT,
+    APP_PORT=str(APP_PORT),
+    APP_BIND="127.0.0.1",
     APP_IMAGE="docker-workshop-bench/counter:bench",
 )
 
@@ -56,7 +58,9 @@ def load_wrk(url: str, seconds: int) -> tuple[float, int]:
     """(requests/s, errors) from wrk with CONNECTIONS connections."""
     out = subprocess.run(
         ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{seconds}s", url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
@@ -136,26 +140,38 @@ def main(seconds: int) -> None:
         tutorial_port = free_port()
         tutorial_url = f"http://127.0.0.1:{tutorial_port}/"
         tutorial = client.run(
-            settings.image("APP_IMAGE"), ["python", "/bench/tutorial_app.py"],
-            detach=True, init=True, networks=[f"{PROJECT}_default"],
+            settings.image("APP_IMAGE"),
+            ["python", "/bench/tutorial_app.py"],
+            detach=True,
+            init=True,
+            networks=[f"{PROJECT}_default"],
             envs={"REDIS_HOST": "redis", "BIND_PORT": "5000"},
             volumes=[(ROOT / "bench" / "tutorial_app.py", "/bench/tutorial_app.py", "ro")],
-            publish=[(f"127.0.0.1:{tutorial_port}", 5000)], labels=project.labels("bench"),
+            publish=[(f"127.0.0.1:{tutorial_port}", 5000)],
+            labels=project.labels("bench"),
         )
         wait_for(tutorial_url)
         load_python(tutorial_url, 1)  # warm up
         tutorial_rate, tutorial_errors = driver(tutorial_url, seconds)
 
         print(f"load: {driver.__name__.removeprefix('load_')}, {CONNECTIONS} connections, {seconds} s each")
-        print(f"  ours (gunicorn, {settings.raw('GUNICORN_WORKERS').value} workers x "
-              f"{settings.raw('GUNICORN_THREADS').value} threads): {ours_rate:8.0f} req/s, {ours_errors} errors")
-        print(f"  tutorial (Flask development server, debug as in the tutorial): {tutorial_rate:8.0f} req/s, "
-              f"{tutorial_errors} errors")
+        print(
+            f"  ours (gunicorn, {settings.raw('GUNICORN_WORKERS').value} workers x "
+            f"{settings.raw('GUNICORN_THREADS').value} threads): {ours_rate:8.0f} req/s, {ours_errors} errors"
+        )
+        print(
+            f"  tutorial (Flask development server, debug as in the tutorial): {tutorial_rate:8.0f} req/s, "
+            f"{tutorial_errors} errors"
+        )
         print(f"  ratio: {ours_rate / tutorial_rate:.1f}x (target >= 5x, zero errors)")
-        print(f"app image {image.size / 1e6:.1f} MB over {settings.image('PYTHON_IMAGE')} {base.size / 1e6:.1f} MB:"
-              f" adds {(image.size - base.size) / 1e6:.1f} MB (target <= 40 MB)")
-        print(f"cold build {cold:.1f} s; rebuild after editing app.py {edited:.1f} s; "
-              f"ratio {edited / cold:.3f} (target <= 0.15)")
+        print(
+            f"app image {image.size / 1e6:.1f} MB over {settings.image('PYTHON_IMAGE')} {base.size / 1e6:.1f} MB:"
+            f" adds {(image.size - base.size) / 1e6:.1f} MB (target <= 40 MB)"
+        )
+        print(
+            f"cold build {cold:.1f} s; rebuild after editing app.py {edited:.1f} s; "
+            f"ratio {edited / cold:.3f} (target <= 0.15)"
+        )
         print(f"compose.up until healthy, warm: {warm_up:.1f} s")
     finally:
         app_py.write_bytes(original)

@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def timed(folder: Path) -> float:
     """Seconds one `invoke tour` in ``folder`` takes; it must succeed."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "invoke", "tour"], cwd=folder, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [sys.executable, "-m", "invoke", "tour"], cwd=folder, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"the tour in {folder} failed: {done.stderr.strip()}")

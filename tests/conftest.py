@@ -75,8 +75,10 @@ class Result:
     stdout: str
     stderr: str
 
-    def ok(self) -> "Result":
-        assert self.returncode == 0, f"{self.args} exited {self.returncode}\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}"
+    def ok(self) -> Result:
+        assert self.returncode == 0, (
+            f"{self.args} exited {self.returncode}\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}"
+        )
         return self
 
     def one_line_error(self, *words: str) -> str:
@@ -109,15 +111,25 @@ class Workshop:
     def run(self, *args: str, timeout: float = 180, env: dict[str, str] | None = None, **overrides: str) -> Result:
         command = self.command(*args)
         completed = subprocess.run(
-            command, cwd=ROOT, env=env or self.environ(**overrides), stdin=subprocess.DEVNULL,
-            capture_output=True, text=True, timeout=timeout,
+            command,
+            cwd=ROOT,
+            env=env or self.environ(**overrides),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         return Result(command, completed.returncode, completed.stdout, completed.stderr)
 
     def popen(self, *args: str, **overrides: str) -> subprocess.Popen:
         return subprocess.Popen(
-            self.command(*args), cwd=ROOT, env=self.environ(**overrides), stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+            self.command(*args),
+            cwd=ROOT,
+            env=self.environ(**overrides),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
 
 
@@ -164,23 +176,25 @@ def free_port() -> int:
 def workshop(docker_client, tmp_path):
     """A Workshop whose resources are named and labelled for this test only, removed afterwards."""
     tag = f"{TEST_PROJECT}-{uuid.uuid4().hex[:6]}"
-    shop = Workshop(env={
-        "WORKSHOP_PROJECT": tag,
-        "DAEMON_NAME": f"{tag}-daemon",
-        "DAEMON_INTERVAL": "1",
-        "DAEMON_MESSAGE": "hello world",
-        "HELLO_MESSAGE": "Hello world",
-        "NGINX_NAME": f"{tag}-nginx",
-        "NGINX_PORT": str(free_port()),
-        "NGINX_BIND": "127.0.0.1",
-        "NGINX_HTML_DIR": "examples/nginx/html",
-        "CURL_IMAGE": f"{tag}-curl",
-        "CURL_VERSION": "1.0",
-        "CURL_RESULTS_DIR": str(tmp_path / "vol"),
-        "APP_PORT": str(free_port()),
-        "APP_BIND": "127.0.0.1",
-        "APP_IMAGE": f"{tag}-counter:latest",
-    })
+    shop = Workshop(
+        env={
+            "WORKSHOP_PROJECT": tag,
+            "DAEMON_NAME": f"{tag}-daemon",
+            "DAEMON_INTERVAL": "1",
+            "DAEMON_MESSAGE": "hello world",
+            "HELLO_MESSAGE": "Hello world",
+            "NGINX_NAME": f"{tag}-nginx",
+            "NGINX_PORT": str(free_port()),
+            "NGINX_BIND": "127.0.0.1",
+            "NGINX_HTML_DIR": "examples/nginx/html",
+            "CURL_IMAGE": f"{tag}-curl",
+            "CURL_VERSION": "1.0",
+            "CURL_RESULTS_DIR": str(tmp_path / "vol"),
+            "APP_PORT": str(free_port()),
+            "APP_BIND": "127.0.0.1",
+            "APP_IMAGE": f"{tag}-counter:latest",
+        }
+    )
     shop.project = tag
     yield shop
     remove_project(docker_client, tag)

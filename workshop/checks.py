@@ -9,8 +9,8 @@ stop the others, except that the engine's checks stop those that need an engine.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from workshop.cli import Ctx
 from workshop.errors import ConfigError, describe_docker_failure
@@ -71,6 +71,7 @@ def run_probes(c: Ctx, checks: list[Check]) -> list[Finding]:
 
 # -- probes -------------------------------------------------------------------------------------
 
+
 def probe_cli(c: Ctx) -> list[Finding]:
     """The docker CLI is on PATH."""
     path = shutil.which("docker")
@@ -121,7 +122,8 @@ def probe_buildx(c: Ctx) -> list[Finding]:
     from python_on_whales.exceptions import DockerException
 
     try:
-        return [Finding(INFO, f"buildx: {c.docker.buildx.version()['version']} (not required)")]
+        version = c.docker.buildx.version()
+        return [Finding(INFO, f"buildx: {version['version']} (not required)")]  # type: ignore[index]
     except (DockerException, KeyError, TypeError):
         return [Finding(INFO, "buildx: not installed (not required: images are built with `docker compose build`)")]
 
@@ -159,8 +161,13 @@ def probe_ports(c: Ctx) -> list[Finding]:
         if ours:
             findings.append(Finding(PASS, f"port {bind}:{port} ({setting.name}) in use by this project's {ours[0]}"))
         else:
-            findings.append(Finding(FAIL, f"port {bind}:{port} ({setting.name}) taken by something else — "
-                                          f"stop it or set another {setting.name} in .env"))
+            findings.append(
+                Finding(
+                    FAIL,
+                    f"port {bind}:{port} ({setting.name}) taken by something else — "
+                    f"stop it or set another {setting.name} in .env",
+                )
+            )
     return findings
 
 

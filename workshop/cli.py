@@ -20,8 +20,9 @@ import functools
 import os
 import shlex
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from invoke import Context, Task
 from invoke.exceptions import Exit, ParseError
@@ -50,7 +51,7 @@ class Ctx(Context):
     """
 
     @classmethod
-    def wrap(cls, context: Context) -> "Ctx":
+    def wrap(cls, context: Context) -> Ctx:
         """A Ctx sharing ``context``'s config (and remainder)."""
         if isinstance(context, Ctx):
             return cls(config=context.config, remainder=context.remainder)
@@ -63,7 +64,7 @@ class Ctx(Context):
         return store[key]
 
     @property
-    def shop(self) -> "Workshop":
+    def shop(self) -> Workshop:
         """The assembled workshop: examples and the registry of settings."""
         try:
             return self.config["workshop"]["shop"]
@@ -71,7 +72,7 @@ class Ctx(Context):
             raise WorkshopError("the task collection carries no workshop; run tasks through tasks.py") from None
 
     @property
-    def settings(self) -> "Settings":
+    def settings(self) -> Settings:
         """The layered settings, checked against the declarations as they are read."""
         from workshop.config import Settings
 
@@ -82,20 +83,20 @@ class Ctx(Context):
         return self.settings.get(name)
 
     @property
-    def project(self) -> "Project":
+    def project(self) -> Project:
         """Who we are on the engine: project name and label namespace."""
         from workshop.engine import Project
 
         return self._cached("project", lambda: Project(self.get("WORKSHOP_PROJECT"), self.get("WORKSHOP_LABEL_PREFIX")))
 
     @property
-    def docker(self) -> "DockerClient":
+    def docker(self) -> DockerClient:
         """An engine client (no compose file)."""
         from python_on_whales import DockerClient
 
         return self._cached("docker", DockerClient)
 
-    def compose(self, file: Any, profiles: list[str] | None = None) -> "DockerClient":
+    def compose(self, file: Any, profiles: list[str] | None = None) -> DockerClient:
         """An engine client for the compose file ``file`` (a path relative to the repository)."""
         from workshop.engine import compose_client
 

@@ -15,11 +15,13 @@ same values.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from workshop.errors import ConfigError
@@ -68,20 +70,43 @@ class Value:
 def read_env_file(path: Path, root: Path) -> dict[str, str]:
     """Parse one env file strictly: a line python-dotenv cannot parse is an error, not a warning."""
     from dotenv import dotenv_values
-    from dotenv.parser import parse_stream
 
     text = path.read_text(encoding="utf-8")
-    for binding in parse_stream(io.StringIO(text)):
-        if binding.error:
-            original = binding.original.string
-            # the failed entry starts right after the previous one: skip the blank lines it swallowed
-            line_number = binding.original.line + original[: len(original) - len(original.lstrip())].count("\n")
-            line = original.strip().splitlines()[0] if original.strip() else original
-            raise ConfigError(
-                f"{display_path(path, root)}:{line_number}: cannot parse {line!r}; "
-                "write it as NAME=value (quote values that contain spaces)"
-            )
-    return {k: (v or "") for k, v in dotenv_values(stream=io.StringIO(text)).items()}
+    # python-dotenv skips what it cannot parse and logs a warning naming the line where the
+    # failed entry starts: we listen for that warning and make it an error
+    starts: list[int] = []
+    listener = _ParseFailures(starts)
+    logger = logging.getLogger("dotenv.main")
+    logger.addHandler(listener)
+    try:
+        values = dotenv_values(stream=io.StringIO(text))
+    finally:
+        logger.removeHandler(listener)
+    if starts:
+        lines = text.splitlines()
+        number = starts[0]
+        while number <= len(lines) and not lines[number - 1].strip():
+            number += 1  # the failed entry starts right after the previous one: skip blank lines
+        line = lines[number - 1].strip() if number <= len(lines) else ""
+        raise ConfigError(
+            f"{display_path(path, root)}:{number}: cannot parse {line!r}; "
+            "write it as NAME=value (quote values that contain spaces)"
+        )
+    return {k: (v or "") for k, v in values.items()}
+
+
+class _ParseFailures(logging.Handler):
+    """Collects the line numbers of python-dotenv's "could not parse statement" warnings."""
+
+    def __init__(self, starts: list[int]):
+        super().__init__(logging.WARNING)
+        self.starts = starts
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "could not parse" in record.getMessage() and record.args:
+            first = record.args[0] if isinstance(record.args, tuple) else None
+            if isinstance(first, int):
+                self.starts.append(first)
 
 
 def local_file(root: Path, environ: Mapping[str, str] | None = None) -> Path:
@@ -103,8 +128,11 @@ class Settings:
     """The merged, source-tracked configuration. Typed accessors validate on read."""
 
     def __init__(
-        self, layers: list[tuple[str, Mapping[str, str]]], files: list[Path], root: Path,
-        registry: "Registry | None" = None,
+        self,
+        layers: list[tuple[str, Mapping[str, str]]],
+        files: list[Path],
+        root: Path,
+        registry: Registry | None = None,
     ):
         # layers: highest precedence first
         self._layers = layers
@@ -115,8 +143,8 @@ class Settings:
 
     @classmethod
     def load(
-        cls, root: Path = ROOT, environ: Mapping[str, str] | None = None, registry: "Registry | None" = None
-    ) -> "Settings":
+        cls, root: Path = ROOT, environ: Mapping[str, str] | None = None, registry: Registry | None = None
+    ) -> Settings:
         """Read the layers from ``root`` and pick the profile; raise ConfigError on bad files.
 
         ``registry`` (the declared settings) is what ``get`` checks values against."""
@@ -268,7 +296,9 @@ class Settings:
     def container_name(self, name: str) -> str:
         """A container (or volume/network) name as Docker accepts it."""
         return self._matching(
-            name, _CONTAINER_NAME_RE, "container name",
+            name,
+            _CONTAINER_NAME_RE,
+            "container name",
             "use letters, digits, '_', '.' or '-', starting with a letter or digit",
         )
 

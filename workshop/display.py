@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import Sequence
 
 _UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
 
@@ -39,6 +39,9 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """Left-aligned columns separated by two spaces, like docker's own listings."""
     widths = [len(h) for h in headers]
     for row in rows:
-        widths = [max(w, len(str(cell))) for w, cell in zip(widths, row)]
-    lines = ["  ".join(str(cell).ljust(w) for cell, w in zip(line, widths)).rstrip() for line in [headers, *rows]]
+        widths = [max(w, len(str(cell))) for w, cell in zip(widths, row, strict=False)]
+    lines = [
+        "  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=False)).rstrip()
+        for line in [headers, *rows]
+    ]
     return "\n".join(lines)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Literal
 
 from workshop.config import STATE_DIR
 from workshop.console import write
@@ -58,16 +59,16 @@ class Project:
         """Labels for an image this project builds for ``example``."""
         return {self.image_key: self.name, self.example_key: example}
 
-    def image_filters(self, example: str | None = None) -> list[tuple[str, str]]:
+    def image_filters(self, example: str | None = None) -> list[tuple[Literal["label"], str]]:
         """docker ``--filter`` pairs that select the images we built (of one example, if given)."""
-        pairs = [("label", f"{self.image_key}={self.name}")]
+        pairs: list[tuple[Literal["label"], str]] = [("label", f"{self.image_key}={self.name}")]
         if example:
             pairs.append(("label", f"{self.example_key}={example}"))
         return pairs
 
-    def filters(self, example: str | None = None) -> list[tuple[str, str]]:
+    def filters(self, example: str | None = None) -> list[tuple[Literal["label"], str]]:
         """docker ``--filter`` pairs that select our resources (of one example, if given)."""
-        pairs = [("label", f"{self.project_key}={self.name}")]
+        pairs: list[tuple[Literal["label"], str]] = [("label", f"{self.project_key}={self.name}")]
         if example:
             pairs.append(("label", f"{self.example_key}={example}"))
         return pairs
@@ -85,7 +86,7 @@ class Project:
         return example is None or labels.get(self.example_key) == example
 
 
-def compose_client(c: "Ctx", file: str | Path, profiles: list[str]) -> "DockerClient":
+def compose_client(c: Ctx, file: str | Path, profiles: list[str]) -> DockerClient:
     """A python-on-whales client for one compose file of ours, with our env files and project name."""
     from python_on_whales import DockerClient
 
@@ -100,7 +101,7 @@ def compose_client(c: "Ctx", file: str | Path, profiles: list[str]) -> "DockerCl
     return DockerClient(
         compose_files=[path],
         compose_profiles=profiles,
-        compose_env_files=settings.env_files,
+        compose_env_files=list[str | Path](settings.env_files),
         compose_project_name=c.get("WORKSHOP_PROJECT"),
         compose_project_directory=path.parent,  # relative paths in the file are its own
     )
@@ -118,7 +119,7 @@ def interpolated(text: str) -> list[str]:
     return list(names)
 
 
-def find_container(client: "DockerClient", name: str) -> "Container | None":
+def find_container(client: DockerClient, name: str) -> Container | None:
     """The container called ``name``, or None."""
     from python_on_whales.exceptions import NoSuchContainer
 
@@ -137,7 +138,7 @@ class Published:
     container_port: str  # e.g. "80/tcp"
 
 
-def published(container: "Container") -> list[Published]:
+def published(container: Container) -> list[Published]:
     """The ports ``container`` publishes on the host, sorted."""
     found = [
         Published(binding.get("HostIp") or "0.0.0.0", int(binding.get("HostPort")), port)
@@ -147,14 +148,12 @@ def published(container: "Container") -> list[Published]:
     return sorted(found, key=lambda p: (p.container_port, p.host_ip, p.host_port))
 
 
-def holds_port(container: "Container", port: int) -> bool:
+def holds_port(container: Container, port: int) -> bool:
     """True if ``container`` publishes host port ``port``."""
     return any(p.host_port == port for p in published(container))
 
 
-def claim_container(
-    client: "DockerClient", project: Project, example: str, name: str, setting: str
-) -> "Container | None":
+def claim_container(client: DockerClient, project: Project, example: str, name: str, setting: str) -> Container | None:
     """Our container called ``name`` (or None); refuse to touch someone else's of that name."""
     container = find_container(client, name)
     if container is not None and not project.owns(container.config.labels, example):
@@ -166,8 +165,8 @@ def claim_container(
 
 
 def require_container(
-    client: "DockerClient", project: Project, example: str, name: str, setting: str, start: str
-) -> "Container":
+    client: DockerClient, project: Project, example: str, name: str, setting: str, start: str
+) -> Container:
     """Our container called ``name``; if there is none, say which task starts it."""
     container = claim_container(client, project, example, name, setting)
     if container is None:
@@ -175,7 +174,7 @@ def require_container(
     return container
 
 
-def ensure_image(client: "DockerClient", image: str, setting: str) -> bool:
+def ensure_image(client: DockerClient, image: str, setting: str) -> bool:
     """Make sure ``image`` is present, pulling it if needed. Return True if it was pulled."""
     from python_on_whales.exceptions import DockerException
 
@@ -211,7 +210,7 @@ DOCKER_OWN_FAILURES = (125, 126, 127)  # docker run itself failed / not executab
 
 
 def run_once(
-    client: "DockerClient", image: str, image_setting: str, command: list[str], show_stderr: bool = True, **options
+    client: DockerClient, image: str, image_setting: str, command: list[str], show_stderr: bool = True, **options
 ) -> None:
     """``docker run --rm --init IMAGE COMMAND``, streaming its output as it comes.
 
@@ -241,23 +240,23 @@ LOGS_HELP = {
 }
 
 
-def container_logs(c: "Ctx", example: str, setting: str, start: str, follow: bool, tail: int) -> None:
+def container_logs(c: Ctx, example: str, setting: str, start: str, follow: bool, tail: int) -> None:
     """``docker logs`` of our container named by ``setting``; if there is none, say which task starts it."""
     container = require_container(c.docker, c.project, example, c.get(setting), setting, start)
     show_logs(c.docker, container, follow, tail)
 
 
-def show_logs(client: "DockerClient", container: "Container", follow: bool, tail: int) -> None:
+def show_logs(client: DockerClient, container: Container, follow: bool, tail: int) -> None:
     """``docker logs [-f] [--tail N]``: copy the container's output; Ctrl-C ends --follow quietly."""
     if tail < 0:
         raise WorkshopError(f"--tail={tail}: must be 0 (all lines) or a positive number of lines")
     try:
-        copy_output(client.container.logs(container, follow=follow, stream=True, tail=tail or None))
+        copy_output(client.container.logs(container, follow=follow, stream=True, tail=tail or None))  # type: ignore[arg-type]
     except KeyboardInterrupt:
         return  # Ctrl-C is how --follow is meant to end
 
 
-def remove_container(client: "DockerClient", project: Project, example: str, name: str, setting: str) -> bool:
+def remove_container(client: DockerClient, project: Project, example: str, name: str, setting: str) -> bool:
     """Stop and remove our container ``name`` if it exists; return True if there was one."""
     container = claim_container(client, project, example, name, setting)
     if container is None:
@@ -284,7 +283,7 @@ def host_lock(name: str):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def ensure_network(client: "DockerClient", project: Project) -> str:
+def ensure_network(client: DockerClient, project: Project) -> str:
     """The user-defined bridge network our examples share (containers reach each other by
     name); returns its id.
 
@@ -312,7 +311,7 @@ def ensure_network(client: "DockerClient", project: Project) -> str:
     return found[0].id
 
 
-def build_service(c: "Ctx", file: str | Path, service: str) -> None:
+def build_service(c: Ctx, file: str | Path, service: str) -> None:
     """Build one service of one of our compose files (``docker compose build SERVICE``),
     its log streamed to stderr.
 
@@ -324,7 +323,7 @@ def build_service(c: "Ctx", file: str | Path, service: str) -> None:
     copy_output(client.compose.build([service], stream_logs=True), progress=True)
 
 
-def require_engine(client: "DockerClient") -> None:
+def require_engine(client: DockerClient) -> None:
     """Fail early, in one line, when the daemon does not answer (instead of a build tool's noise)."""
     client.system.info()
 
@@ -337,7 +336,9 @@ def _is_cli_noise(chunk: bytes, after_cli_error: bool) -> bool:
 
 
 def copy_output(
-    output: Iterable[tuple[str, bytes]], hide_cli_errors: bool = False, show_stderr: bool = True,
+    output: Iterable[tuple[str, bytes]],
+    hide_cli_errors: bool = False,
+    show_stderr: bool = True,
     progress: bool = False,
 ) -> None:
     """Copy streamed (source, line) pairs to our stdout/stderr as they arrive.

@@ -24,7 +24,8 @@ def _class_names(exc: BaseException) -> set[str]:
 def last_line(text: str | None) -> str:
     """The last non-empty line of docker's stderr, without the CLI's boilerplate prefixes."""
     lines = [
-        line.strip() for line in (text or "").splitlines()
+        line.strip()
+        for line in (text or "").splitlines()
         if line.strip() and not line.strip().startswith("Run 'docker")  # the CLI's "see --help" footer
     ]
     if not lines:
@@ -32,7 +33,7 @@ def last_line(text: str | None) -> str:
     line = lines[-1]
     for prefix in ("docker: ", "Error response from daemon: ", "Error: "):
         if line.startswith(prefix):
-            line = line[len(prefix):]
+            line = line[len(prefix) :]
     return line.rstrip(".")
 
 

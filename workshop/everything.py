@@ -15,6 +15,7 @@ from typing import Any
 
 from workshop.cli import Ctx, Ran, run_task, say, task
 from workshop.errors import WorkshopError
+from workshop.example import Service
 
 
 def run_side_by_side(c: Ctx, commands: dict[str, tuple[str, dict[str, Any]]], status: dict[str, str]) -> None:
@@ -24,7 +25,7 @@ def run_side_by_side(c: Ctx, commands: dict[str, tuple[str, dict[str, Any]]], st
     """
     with ThreadPoolExecutor(max_workers=len(commands)) as pool:
         futures = {
-            pool.submit(contextvars.copy_context().run, run_task, c, name, **options): example
+            pool.submit(contextvars.copy_context().run, run_task, c, name, **options): example  # type: ignore[arg-type]
             for example, (name, options) in commands.items()
         }
         failed: list[Ran] = []
@@ -37,9 +38,9 @@ def run_side_by_side(c: Ctx, commands: dict[str, tuple[str, dict[str, Any]]], st
         raise WorkshopError("; ".join(f"`{ran.command}` failed: {ran.error}" for ran in failed))
 
 
-def is_up(c: Ctx, example) -> bool:
-    """True if the example says it is up."""
-    return bool(example.service.is_up and example.service.is_up(c))
+def is_up(c: Ctx, service: Service) -> bool:
+    """True if the service says it is up."""
+    return bool(service.is_up and service.is_up(c))
 
 
 def has_containers(c: Ctx, example) -> bool:
@@ -55,12 +56,12 @@ def has_data(c: Ctx, example) -> bool:
 @task
 def up(c: Ctx):
     """Start every long-running example side by side (the daemon, nginx, the compose stack)."""
-    examples = c.shop.long_running()
-    before = {example.name: is_up(c, example) for example in examples}
+    services = c.shop.services()
+    before = {example.name: is_up(c, service) for example, service in services}
     say(f"starting {', '.join(before)} side by side (the stack waits until it is healthy)")
     run_side_by_side(
         c,
-        {example.name: (example.service.start, {}) for example in examples},
+        {example.name: (service.start, {}) for example, service in services},
         {name: "already up" if was_up else "started" for name, was_up in before.items()},
     )
     if all(before.values()):
@@ -72,10 +73,11 @@ def up(c: Ctx):
 @task(help={"volumes": "also delete the data the examples keep in volumes (the compose stack's hit count)"})
 def down(c: Ctx, volumes=False):
     """Stop and remove every long-running example side by side; their data stays unless --volumes."""
-    examples = c.shop.long_running()
-    there = {example.name for example in examples if has_containers(c, example)}
-    with_data = {example.name for example in examples if volumes and example.service.volumes_option
-                 and has_data(c, example)}
+    services = c.shop.services()
+    there = {example.name for example, _ in services if has_containers(c, example)}
+    with_data = {
+        example.name for example, service in services if volumes and service.volumes_option and has_data(c, example)
+    }
     if with_data:  # a volume outlives its example's containers
         there |= with_data
         say(f"--volumes: the data of {', '.join(sorted(with_data))} is deleted too; the hit count is lost")
@@ -83,14 +85,14 @@ def down(c: Ctx, volumes=False):
         say("nothing is running; nothing to do")
         return
     commands = {}
-    for example in examples:
+    for example, service in services:
         if example.name in there:
-            options = dict(example.service.stop_options)
-            if volumes and example.service.volumes_option:
-                options[example.service.volumes_option] = True
-            commands[example.name] = (example.service.stop, options)
+            options = dict(service.stop_options)
+            if volumes and service.volumes_option:
+                options[service.volumes_option] = True
+            commands[example.name] = (service.stop, options)
     say(f"stopping {', '.join(commands)}" + (" side by side" if len(commands) > 1 else ""))
-    for example in examples:
+    for example, _ in services:
         if example.name not in there:
             say(f"{example.name:<8} {'not running':<12} nothing to do")
     run_side_by_side(c, commands, dict.fromkeys(commands, "removed"))

@@ -19,9 +19,10 @@ interface:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from invoke import Collection, Task
 
@@ -50,7 +51,7 @@ class Service:
     start: str
     stop: str
     stop_options: dict[str, Any] = field(default_factory=dict)
-    is_up: Callable[["Ctx"], bool] | None = None
+    is_up: Callable[[Ctx], bool] | None = None
     volumes_option: str | None = None  # the stop option that also deletes its data
 
 
@@ -87,7 +88,7 @@ class Step:
     teaches: str
     moves: tuple[Move, ...]
     cleanup: tuple[str, dict[str, Any]] | None = None  # the task (and options) removing what it started
-    present: Callable[["Ctx"], bool] | None = None  # is what the step makes there? (cleanup runs only then)
+    present: Callable[[Ctx], bool] | None = None  # is what the step makes there? (cleanup runs only then)
     spare_existing: bool = True  # present before the tour: the tour leaves it as it was
     cleanup_note: str = ""  # said before the cleanup runs
 
@@ -104,7 +105,7 @@ class Example:
     compose_files: tuple[str, ...] = ()
     service: Service | None = None
     tour: Step | None = None
-    files: Callable[["Ctx"], list[Path]] | None = None
+    files: Callable[[Ctx], list[Path]] | None = None
 
 
 @dataclass
@@ -115,7 +116,7 @@ class Workshop:
     registry: Registry
 
     @classmethod
-    def of(cls, *examples: Example) -> "Workshop":
+    def of(cls, *examples: Example) -> Workshop:
         """Assemble: every example's settings join the workshop's own."""
         return cls(examples, Registry.of([CORE, *(example.settings for example in examples)]))
 
@@ -138,9 +139,9 @@ class Workshop:
                 return example.collection[task_name]
         raise KeyError(name)
 
-    def long_running(self) -> list[Example]:
-        """The examples `up` starts and `down` stops."""
-        return [example for example in self.examples if example.service is not None]
+    def services(self) -> list[tuple[Example, Service]]:
+        """The long-running examples, which `up` starts and `down` stops, with their services."""
+        return [(example, example.service) for example in self.examples if example.service is not None]
 
     def image_settings(self) -> list[str]:
         """Every image setting the examples run or build FROM (BASE_IMAGE first)."""

@@ -95,13 +95,16 @@ def generated(shop: Workshop, root: Path) -> dict[Path, str]:
 
 def outdated(shop: Workshop, root: Path) -> list[Path]:
     """The generated files whose text differs from what the declarations make."""
-    return [path for path, text in generated(shop, root).items()
-            if not path.is_file() or path.read_text(encoding="utf-8") != text]
+    return [
+        path
+        for path, text in generated(shop, root).items()
+        if not path.is_file() or path.read_text(encoding="utf-8") != text
+    ]
 
 
 @task(help={"write": "rewrite envs/defaults.env, the README's table and the compose fallbacks from the declarations"})
 def settings(c: Ctx, write=False):
-    """Every setting: its value, where it comes from, and whether it passes its check (`--write`: regenerate the files)."""
+    """Every setting: its value, where it comes from, whether it passes its check (`--write`: regenerate files)."""
     root = c.settings.root
     if write:
         changed = outdated(c.shop, root)

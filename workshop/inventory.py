@@ -50,15 +50,26 @@ def collect(client, project: Project) -> list[Resource]:
         status = container_state(state.status, state.exit_code, state.started_at, state.finished_at, now)
         if state.health is not None and state.health.status:
             status += f" ({state.health.status})"
-        found.append(Resource(example_of(container.config.labels), "container", container.name, status,
-                              " ".join(urls(container)), container.id))
+        found.append(
+            Resource(
+                example_of(container.config.labels),
+                "container",
+                container.name,
+                status,
+                " ".join(urls(container)),
+                container.id,
+            )
+        )
     for image in client.image.list(filters=project.image_filters()):
         tags = ", ".join(sorted(image.repo_tags)) or "<untagged>"
         age = f"built {duration((now - image.created).total_seconds())} ago"
-        found.append(Resource(example_of(image.config.labels), "image", tags, age,
-                              f"{image.size / 1e6:.1f} MB", image.id))
+        found.append(
+            Resource(example_of(image.config.labels), "image", tags, age, f"{image.size / 1e6:.1f} MB", image.id)
+        )
     for volume in client.volume.list(filters=project.filters()):
-        found.append(Resource(example_of(volume.labels), "volume", volume.name, "", str(volume.mountpoint), volume.name))
+        found.append(
+            Resource(example_of(volume.labels), "volume", volume.name, "", str(volume.mountpoint), volume.name)
+        )
     for network in client.network.list(filters=project.filters()):
         found.append(Resource(example_of(network.labels), "network", network.name, "", network.driver, network.id))
     order = {"container": 0, "network": 1, "image": 2, "volume": 3}
@@ -91,7 +102,8 @@ def removal_plan(found: list[Resource], volumes: bool, setup_images: bool) -> li
     before the base they are built on), then volumes if asked."""
     rank = {"container": 0, "network": 1, "image": 2, "volume": 4}
     chosen = [
-        r for r in found
+        r
+        for r in found
         if (r.kind != "volume" or volumes) and (r.kind != "image" or setup_images or r.example not in SETUP_EXAMPLES)
     ]
     image_rank = lambda r: {"standin": 1, "base": 2}.get(r.example, 0) if r.kind == "image" else 0  # noqa: E731
@@ -110,11 +122,13 @@ def remove(client, resource: Resource) -> None:
         client.volume.remove(resource.ident)
 
 
-@task(help={
-    "volumes": "also delete volumes (the data) and example 3's results file",
-    "dry_run": "only list what would be removed",
-    "setup_images": "also remove the base and stand-in images `invoke setup` built (setup makes them again)",
-})
+@task(
+    help={
+        "volumes": "also delete volumes (the data) and example 3's results file",
+        "dry_run": "only list what would be removed",
+        "setup_images": "also remove the base and stand-in images `invoke setup` built (setup makes them again)",
+    }
+)
 def clean(c: Ctx, volumes=False, dry_run=False, setup_images=False):
     """Remove everything this project created (by its labels), and nothing else; data only with --volumes."""
     project, client = c.project, c.docker

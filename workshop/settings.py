@@ -13,12 +13,12 @@ and port).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
-
-from workshop.errors import ConfigError
+from typing import Any
 
 from workshop.config import Settings
+from workshop.errors import ConfigError
 
 Check = Callable[["Settings", str], Any]
 
@@ -43,12 +43,13 @@ class Setting:
     used_by: tuple[str, ...] = ()
     bind: str | None = None
 
-    def read(self, settings: "Settings") -> Any:
+    def read(self, settings: Settings) -> Any:
         """The value, checked."""
         return self.check(settings, self.name)
 
 
 # -- checks that are not plain Settings accessors -------------------------------------------
+
 
 def whole(low: int, high: int) -> Check:
     """A whole number within [low, high]."""
@@ -60,12 +61,12 @@ def decimal(low: float, high: float) -> Check:
     return lambda settings, name: settings.number(name, low, high)
 
 
-def text(settings: "Settings", name: str) -> str:
+def text(settings: Settings, name: str) -> str:
     """Any non-empty text."""
     return settings.text(name)
 
 
-def optional_text(settings: "Settings", name: str) -> str:
+def optional_text(settings: Settings, name: str) -> str:
     """Any text, empty allowed."""
     return settings.text(name, allow_empty=True)
 
@@ -73,7 +74,7 @@ def optional_text(settings: "Settings", name: str) -> str:
 def one_of(*choices: str, meaning: str, fix: str) -> Check:
     """One of ``choices``, exactly."""
 
-    def check(settings: "Settings", name: str) -> str:
+    def check(settings: Settings, name: str) -> str:
         value = settings.raw(name)
         assert value is not None
         if value.value not in choices:
@@ -86,18 +87,45 @@ def one_of(*choices: str, meaning: str, fix: str) -> Check:
 # -- the workshop's own settings --------------------------------------------------------------
 
 CORE: tuple[Setting, ...] = (
-    Setting("WORKSHOP_PROFILE", "", optional_text,
-            "name of a profile file in `envs/` (empty: none); `invoke setup` sets `offline` when no registry answers"),
-    Setting("WORKSHOP_PROJECT", "docker-workshop", Settings.project,
-            "compose project name and the value of our project label"),
-    Setting("WORKSHOP_LABEL_PREFIX", "io.docker-workshop", Settings.label_prefix,
-            "label namespace: `<prefix>.project` and `<prefix>.example` mark everything we create"),
-    Setting("BASE_IMAGE", "ubuntu:24.04", image, "the base every example Dockerfile builds `FROM`",
-            used_by=("setup", "curl")),
-    Setting("OFFLINE_DEBIAN_SUITE", "bookworm", tag, "Debian release of the offline base image `invoke setup` builds",
-            used_by=("setup",)),
-    Setting("OFFLINE_DEBIAN_MIRROR", "http://deb.debian.org/debian", url, "where debootstrap fetches it from",
-            used_by=("setup",)),
+    Setting(
+        "WORKSHOP_PROFILE",
+        "",
+        optional_text,
+        "name of a profile file in `envs/` (empty: none); `invoke setup` sets `offline` when no registry answers",
+    ),
+    Setting(
+        "WORKSHOP_PROJECT",
+        "docker-workshop",
+        Settings.project,
+        "compose project name and the value of our project label",
+    ),
+    Setting(
+        "WORKSHOP_LABEL_PREFIX",
+        "io.docker-workshop",
+        Settings.label_prefix,
+        "label namespace: `<prefix>.project` and `<prefix>.example` mark everything we create",
+    ),
+    Setting(
+        "BASE_IMAGE",
+        "ubuntu:24.04",
+        image,
+        "the base every example Dockerfile builds `FROM`",
+        used_by=("setup", "curl"),
+    ),
+    Setting(
+        "OFFLINE_DEBIAN_SUITE",
+        "bookworm",
+        tag,
+        "Debian release of the offline base image `invoke setup` builds",
+        used_by=("setup",),
+    ),
+    Setting(
+        "OFFLINE_DEBIAN_MIRROR",
+        "http://deb.debian.org/debian",
+        url,
+        "where debootstrap fetches it from",
+        used_by=("setup",),
+    ),
 )
 
 
@@ -108,7 +136,7 @@ class Registry:
     settings: dict[str, Setting] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, groups: Iterable[Iterable[Setting]]) -> "Registry":
+    def of(cls, groups: Iterable[Iterable[Setting]]) -> Registry:
         """A registry of these declarations; a name declared twice is a bug."""
         registry = cls()
         for group in groups:
@@ -131,7 +159,7 @@ class Registry:
         """The settings that publish a port on this machine."""
         return [s for s in self if s.bind]
 
-    def problems(self, settings: "Settings") -> list[str]:
+    def problems(self, settings: Settings) -> list[str]:
         """One line per setting that fails its check (empty when all is well)."""
         found = []
         for setting in self:
@@ -142,7 +170,7 @@ class Registry:
         return found
 
 
-def clash(settings: "Settings", registry: Registry, name: str) -> None:
+def clash(settings: Settings, registry: Registry, name: str) -> None:
     """Refuse a host port another example publishes on the same address (or a wildcard)."""
     mine = registry[name]
     assert mine.bind is not None

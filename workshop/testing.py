@@ -12,10 +12,12 @@ from workshop.config import ROOT
 from workshop.provision import setup
 
 
-@task(help={
-    "unit": "run only the unit tests (no Docker engine needed, no setup)",
-    "keyword": "only tests matching this pytest -k expression",
-})
+@task(
+    help={
+        "unit": "run only the unit tests (no Docker engine needed, no setup)",
+        "keyword": "only tests matching this pytest -k expression",
+    }
+)
 def test(c, unit=False, keyword=None):
     """Run `invoke setup`, then every test (unit and integration, against the real engine)."""
     args = [sys.executable, "-m", "pytest"]

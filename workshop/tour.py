@@ -24,8 +24,10 @@ PLACEHOLDER = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 
 def filled(c: Ctx, options: dict[str, Any]) -> dict[str, Any]:
     """The options with ``{SETTING}`` placeholders replaced by the settings' values."""
-    return {key: PLACEHOLDER.sub(lambda m: str(c.get(m.group(1))), value) if isinstance(value, str) else value
-            for key, value in options.items()}
+    return {
+        key: PLACEHOLDER.sub(lambda m: str(c.get(m.group(1))), value) if isinstance(value, str) else value
+        for key, value in options.items()
+    }
 
 
 def show_and_run(c: Ctx, name: str, options: dict[str, Any], note: str = "") -> Ran:
@@ -104,20 +106,24 @@ def wait_for_enter(number: int, total: int, example: Example) -> None:
         raise KeyboardInterrupt from None
 
 
-@task(help={
-    "keep": "leave what the tour started running at the end (default: remove what the tour started)",
-    "step": "wait for Enter between steps (needs a terminal)",
-})
+@task(
+    help={
+        "keep": "leave what the tour started running at the end (default: remove what the tour started)",
+        "step": "wait for Enter between steps (needs a terminal)",
+    }
+)
 def tour(c: Ctx, keep=False, step=False):
     """Walk through the whole tutorial, running and checking every command; cleans up after itself."""
     if step and not sys.stdin.isatty():
-        raise WorkshopError("--step waits for Enter between steps, but stdin is not a terminal; "
-                            "run `invoke tour --step` in a terminal, or drop --step")
+        raise WorkshopError(
+            "--step waits for Enter between steps, but stdin is not a terminal; "
+            "run `invoke tour --step` in a terminal, or drop --step"
+        )
     steps = [example for example in c.shop.examples if example.tour is not None]
     before = {e.name for e in steps if e.tour and e.tour.spare_existing and present(c, e)}
     started: list[Example] = []
     failure: WorkshopError | None = None
-    checks, noted = 0, {}
+    checks, noted = 0, dict[str, object]()
     try:
         for number, example in enumerate(steps, 1):
             if step and number > 1:
@@ -137,5 +143,7 @@ def tour(c: Ctx, keep=False, step=False):
         raise WorkshopError("; ".join(problems))
     if keep:
         running = [e.name for e in started if e.service is not None and present(c, e)]
-        say(f"--keep: still running: {', '.join(running) or 'nothing'} (`invoke status` shows where); "
-            "`invoke down` stops them, `invoke clean` removes the rest")
+        say(
+            f"--keep: still running: {', '.join(running) or 'nothing'} (`invoke status` shows where); "
+            "`invoke down` stops them, `invoke clean` removes the rest"
+        )

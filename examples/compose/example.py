@@ -25,31 +25,66 @@ STACK_SERVICES = ["app", "redis"]
 COUNT = re.compile(r"seen (\d+) times")
 
 SETTINGS = (
-    Setting("WORKSHOP_COMPOSE_FILE", COMPOSE_FILE, existing_file,
-            "the stack's compose file (relative to the repository root)", (EXAMPLE,)),
+    Setting(
+        "WORKSHOP_COMPOSE_FILE",
+        COMPOSE_FILE,
+        existing_file,
+        "the stack's compose file (relative to the repository root)",
+        (EXAMPLE,),
+    ),
     Setting("APP_IMAGE", "docker-workshop/counter:latest", image, "the app image the stack builds", (EXAMPLE,)),
     Setting("PYTHON_IMAGE", "python:3.12-slim", image, "the Python image the app builds `FROM`", (EXAMPLE,)),
     Setting("APP_BIND", "127.0.0.1", address, "host address the app is published on", (EXAMPLE,)),
     Setting("APP_PORT", "5000", port, "host port of the app", (EXAMPLE,), bind="APP_BIND"),
-    Setting("BIND_PORT", "5000", port, "the port gunicorn listens on inside the container (the tutorial's BIND_PORT)",
-            (EXAMPLE,)),
+    Setting(
+        "BIND_PORT",
+        "5000",
+        port,
+        "the port gunicorn listens on inside the container (the tutorial's BIND_PORT)",
+        (EXAMPLE,),
+    ),
     Setting("GUNICORN_WORKERS", "2", whole(1, 64), "gunicorn's worker processes (1-64)", (EXAMPLE,)),
     Setting("GUNICORN_THREADS", "4", whole(1, 256), "threads per gunicorn worker (1-256)", (EXAMPLE,)),
     Setting("REDIS_IMAGE", "redis:7-alpine", image, "the Redis image", (EXAMPLE,)),
     Setting("REDIS_PORT", "6379", port, "the port Redis listens on (inside the stack's network only)", (EXAMPLE,)),
-    Setting("REDIS_APPENDFSYNC", "always",
-            one_of("always", "everysec", "no", meaning="an fsync policy",
-                   fix="use always (no acknowledged write lost), everysec or no"),
-            "AOF fsync policy: `always` loses no acknowledged write", (EXAMPLE,)),
-    Setting("BUILD_CA_BUNDLE", "examples/compose/no-extra-ca.pem", existing_file,
-            "extra CA bundle for pip in the app build (a TLS-intercepting proxy's CA), passed as a build secret; "
-            "the default file is empty", (EXAMPLE,)),
-    Setting("STACK_WAIT", "180", decimal(5, 3600), "seconds `compose.up` waits for every service to be healthy",
-            (EXAMPLE,)),
-    Setting("STANDIN_REDIS_IMAGE", "docker-workshop/redis:standin", image,
-            "name of the offline stand-in for redis, which `invoke setup` builds", ("setup",)),
-    Setting("STANDIN_PYTHON_IMAGE", "docker-workshop/python:standin", image,
-            "name of the offline stand-in for python, which `invoke setup` builds", ("setup",)),
+    Setting(
+        "REDIS_APPENDFSYNC",
+        "always",
+        one_of(
+            "always",
+            "everysec",
+            "no",
+            meaning="an fsync policy",
+            fix="use always (no acknowledged write lost), everysec or no",
+        ),
+        "AOF fsync policy: `always` loses no acknowledged write",
+        (EXAMPLE,),
+    ),
+    Setting(
+        "BUILD_CA_BUNDLE",
+        "examples/compose/no-extra-ca.pem",
+        existing_file,
+        "extra CA bundle for pip in the app build (a TLS-intercepting proxy's CA), passed as a build secret; "
+        "the default file is empty",
+        (EXAMPLE,),
+    ),
+    Setting(
+        "STACK_WAIT", "180", decimal(5, 3600), "seconds `compose.up` waits for every service to be healthy", (EXAMPLE,)
+    ),
+    Setting(
+        "STANDIN_REDIS_IMAGE",
+        "docker-workshop/redis:standin",
+        image,
+        "name of the offline stand-in for redis, which `invoke setup` builds",
+        ("setup",),
+    ),
+    Setting(
+        "STANDIN_PYTHON_IMAGE",
+        "docker-workshop/python:standin",
+        image,
+        "name of the offline stand-in for python, which `invoke setup` builds",
+        ("setup",),
+    ),
 )
 
 
@@ -62,7 +97,7 @@ class StackSettings:
     wait: float
 
     @classmethod
-    def load(cls, c: Ctx) -> "StackSettings":
+    def load(cls, c: Ctx) -> StackSettings:
         """Read and check APP_BIND, APP_PORT and STACK_WAIT."""
         return cls(bind=c.get("APP_BIND"), port=c.get("APP_PORT"), wait=c.get("STACK_WAIT"))
 
@@ -109,7 +144,7 @@ def app_publishes(client, settings: StackSettings) -> bool:
 
 @task(help={"no_cache": "build every layer again, ignoring the build cache"})
 def build(c: Ctx, no_cache=False):
-    """Build the app image (docker compose build app): dependencies are reinstalled only when requirements.txt changes."""
+    """Build the app image (docker compose build app); dependencies are reinstalled only if requirements.txt changed."""
     client = stack(c)
     copy_output(client.compose.build([APP_SERVICE], cache=not no_cache, stream_logs=True), progress=True)
     say(f"built {c.get('APP_IMAGE')}")
@@ -217,21 +252,27 @@ def ps(c: Ctx):
     say(table(("SERVICE", "CONTAINER", "STATE", "HEALTH", "PORTS"), rows))
 
 
-@task(help={
-    "follow": "keep streaming new lines until Ctrl-C",
-    "service": "only this service (app or redis)",
-    "tail": "show only the last N lines of each service (0, the default: all)",
-})
+@task(
+    help={
+        "follow": "keep streaming new lines until Ctrl-C",
+        "service": "only this service (app or redis)",
+        "tail": "show only the last N lines of each service (0, the default: all)",
+    }
+)
 def logs(c: Ctx, follow=False, service=None, tail=0):
     """Print the stack's logs (docker compose logs [-f] [SERVICE])."""
     client = project_only(c)
     require_engine(client)
     if service is not None and service not in STACK_SERVICES:
-        raise WorkshopError(f"--service={service!r}: not a service of the stack; use one of {', '.join(STACK_SERVICES)}")
+        raise WorkshopError(
+            f"--service={service!r}: not a service of the stack; use one of {', '.join(STACK_SERVICES)}"
+        )
     if tail < 0:
         raise WorkshopError(f"--tail={tail}: must be 0 (all lines) or a positive number of lines")
     output = client.compose.logs(
-        services=[service] if service else STACK_SERVICES, follow=follow, stream=True,
+        services=[service] if service else STACK_SERVICES,
+        follow=follow,
+        stream=True,
         tail=str(tail) if tail else None,
     )
     try:
@@ -241,6 +282,7 @@ def logs(c: Ctx, follow=False, service=None, tail=0):
 
 
 # -- the tour ------------------------------------------------------------------------------------
+
 
 def stack_healthy(c: Ctx, ran: Ran, noted: dict) -> str:
     """Both services of the stack run and are healthy."""
@@ -269,7 +311,7 @@ def counted(c: Ctx, ran: Ran, noted: dict) -> str:
 
 def counted_again(c: Ctx, ran: Ran, noted: dict) -> str:
     """The next visit counted exactly one more."""
-    count, first = hit_count(ran), noted.get("count")
+    count, first = hit_count(ran), int(noted.get("count", -1))
     expect(count == first + 1, f"the count went from {first} to {count}, not to {first + 1}")
     return f"the count went from {first} to {count}: Redis keeps it between requests"
 
@@ -289,17 +331,21 @@ compose = Example(
     collection=Collection("compose", up, hit, down, volumes, ps, logs, build),
     settings=SETTINGS,
     images=("REDIS_IMAGE", "PYTHON_IMAGE"),
-    standins=(Standin("REDIS_IMAGE", "STANDIN_REDIS_IMAGE", STANDINS_FILE, "redis-standin"),
-              Standin("PYTHON_IMAGE", "STANDIN_PYTHON_IMAGE", STANDINS_FILE, "python-standin")),
+    standins=(
+        Standin("REDIS_IMAGE", "STANDIN_REDIS_IMAGE", STANDINS_FILE, "redis-standin"),
+        Standin("PYTHON_IMAGE", "STANDIN_PYTHON_IMAGE", STANDINS_FILE, "python-standin"),
+    ),
     compose_files=(COMPOSE_FILE, STANDINS_FILE),
     service=Service(start="compose.up", stop="compose.down", is_up=is_up, volumes_option="volumes"),
     tour=Step(
         "connecting containers",
         "Compose starts several containers from one file on their own network: a Flask app "
         "counts visits in Redis, whose data lives in a named volume.",
-        (Move("docker-compose up", "compose.up", stack_healthy),
-         Move("open http://127.0.0.1:5000/", "compose.hit", counted),
-         Move("open http://127.0.0.1:5000/ (again)", "compose.hit", counted_again)),
+        (
+            Move("docker-compose up", "compose.up", stack_healthy),
+            Move("open http://127.0.0.1:5000/", "compose.hit", counted),
+            Move("open http://127.0.0.1:5000/ (again)", "compose.hit", counted_again),
+        ),
         cleanup=("compose.down", {}),
         present=lambda c: bool(project_only(c).compose.ps(all=True)),
         cleanup_note="compose.down keeps the stack's data volume: your hit count survives.",

@@ -48,9 +48,14 @@ SETTINGS = (
     Setting("CURL_IMAGE", "test-curl", image_name, "name of example 3's image (no tag)", (EXAMPLE,)),
     Setting("CURL_VERSION", "1.0", tag, "its tag; `latest` is added too", (EXAMPLE,)),
     Setting("SITE_URL", "http://example.com/", url, "what `curl.run` fetches (http or https only)", (EXAMPLE,)),
-    Setting("CURL_RESULTS_DIR", "examples/curl/vol", results_folder,
-            "where `curl.run` leaves the fetched page (file `results`), created if missing; "
-            "relative paths start at the repository root", (EXAMPLE,)),
+    Setting(
+        "CURL_RESULTS_DIR",
+        "examples/curl/vol",
+        results_folder,
+        "where `curl.run` leaves the fetched page (file `results`), created if missing; "
+        "relative paths start at the repository root",
+        (EXAMPLE,),
+    ),
 )
 
 
@@ -78,7 +83,7 @@ def build_image(c: Ctx) -> tuple[str, str]:
 
 @task
 def build(c: Ctx):
-    """Build the curl image from examples/curl/Dockerfile, tagged CURL_IMAGE:CURL_VERSION and :latest (docker build . -t test-curl)."""
+    """Build the curl image, tagged CURL_IMAGE:CURL_VERSION and :latest (docker build . -t test-curl)."""
     versioned, latest = build_image(c)
     built = c.docker.image.inspect(versioned)
     say(f"built {versioned} and {latest} ({built.id[7:19]}, {built.size / 1e6:.1f} MB)")
@@ -150,8 +155,16 @@ def run(c: Ctx, site_url=None):
     network = ensure_network(client, project)
     try:
         run_once(
-            client, versioned, "CURL_IMAGE", [], show_stderr=False, envs={"SITE_URL": url}, user=user,
-            volumes=[(folder, DATA_PATH, "rw")], networks=[network], labels=project.labels(EXAMPLE),
+            client,
+            versioned,
+            "CURL_IMAGE",
+            [],
+            show_stderr=False,
+            envs={"SITE_URL": url},
+            user=user,
+            volumes=[(folder, DATA_PATH, "rw")],
+            networks=[network],
+            labels=project.labels(EXAMPLE),
         )
     except (ContainerFailed, DockerException) as failed:
         results.unlink(missing_ok=True)
@@ -185,6 +198,7 @@ def clean(c: Ctx, results=True):
 
 # -- the tour ------------------------------------------------------------------------------------
 
+
 def image_built(c: Ctx, ran: Ran, noted: dict) -> str:
     """The curl image is there under both tags."""
     versioned, latest = image_tags(c)
@@ -195,8 +209,10 @@ def image_built(c: Ctx, ran: Ran, noted: dict) -> str:
 def page_fetched(c: Ctx, ran: Ran, noted: dict) -> str:
     """curl's results file is the page nginx serves."""
     results, page = results_dir(c) / RESULTS_NAME, c.get("NGINX_HTML_DIR") / "index.html"
-    expect(results.is_file() and results.read_bytes() == page.read_bytes(),
-           f"{c.settings.shown(results)} is not the served page")
+    expect(
+        results.is_file() and results.read_bytes() == page.read_bytes(),
+        f"{c.settings.shown(results)} is not the served page",
+    )
     return f"{c.settings.shown(results)} holds the page nginx serves: the containers met by name on their network"
 
 
@@ -216,10 +232,16 @@ curl = Example(
         "your first Dockerfile",
         "A Dockerfile describes an image and `docker build` makes it; run with -v, its container "
         "writes into a host folder. Here it fetches the nginx page by container name.",
-        (Move("docker build . -t test-curl", "curl.build", image_built),
-         Move("docker run --rm -e SITE_URL=https://facebook.com/ -v $(pwd)/vol:/data/:rw test-curl",
-              "curl.run", page_fetched, {"site_url": "http://{NGINX_NAME}/"},
-              "nginx's page: containers on one network reach each other by name")),
+        (
+            Move("docker build . -t test-curl", "curl.build", image_built),
+            Move(
+                "docker run --rm -e SITE_URL=https://facebook.com/ -v $(pwd)/vol:/data/:rw test-curl",
+                "curl.run",
+                page_fetched,
+                {"site_url": "http://{NGINX_NAME}/"},
+                "nginx's page: containers on one network reach each other by name",
+            ),
+        ),
         cleanup=("curl.clean", {}),
         present=lambda c: c.docker.image.exists(image_tags(c)[0]),
     ),

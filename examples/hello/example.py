@@ -23,8 +23,9 @@ DAEMON = "daemon"
 
 HELLO_SETTINGS = (
     Setting("HELLO_IMAGE", "ubuntu:24.04", image, "image of `hello.run` and `hello.shell`", (HELLO,)),
-    Setting("HELLO_MESSAGE", "Hello world", text, "what `hello.run` prints (passed as one argument, no shell)",
-            (HELLO,)),
+    Setting(
+        "HELLO_MESSAGE", "Hello world", text, "what `hello.run` prints (passed as one argument, no shell)", (HELLO,)
+    ),
     Setting("HELLO_SHELL", "/bin/bash", text, "the program `hello.shell` starts", (HELLO,)),
 )
 DAEMON_SETTINGS = (
@@ -58,8 +59,9 @@ def shell(c: Ctx):
 
     ensure_image(c.docker, image_, "HELLO_IMAGE")
     try:
-        c.docker.run(image_, [program], interactive=True, tty=True, remove=True, init=True,
-                     labels=c.project.labels(HELLO))
+        c.docker.run(
+            image_, [program], interactive=True, tty=True, remove=True, init=True, labels=c.project.labels(HELLO)
+        )
     except DockerException as exc:
         if exc.return_code in (125, 126, 127):
             raise WorkshopError(
@@ -70,6 +72,7 @@ def shell(c: Ctx):
 
 
 # -- daemon: a container's lifecycle ----------------------------------------------------------
+
 
 def loop_script(c: Ctx) -> str:
     """The shell loop the daemon runs: DAEMON_MESSAGE every DAEMON_INTERVAL seconds."""
@@ -96,7 +99,12 @@ def start(c: Ctx):
         return
     ensure_image(c.docker, image_, "DAEMON_IMAGE")
     container = c.docker.run(
-        image_, ["/bin/sh", "-c", script], name=name, detach=True, init=True, labels=c.project.labels(DAEMON),
+        image_,
+        ["/bin/sh", "-c", script],
+        name=name,
+        detach=True,
+        init=True,
+        labels=c.project.labels(DAEMON),
     )
     say(f"{name} running ({container.id[:12]}): `invoke daemon.logs --follow` to watch it")
 
@@ -128,8 +136,12 @@ def status(c: Ctx):
         say(f"no {DAEMON} containers; `invoke daemon.start` creates one")
         return
     rows = [
-        (ct.id[:12], ct.config.image, ct.name,
-         container_state(ct.state.status, ct.state.exit_code, ct.state.started_at, ct.state.finished_at))
+        (
+            ct.id[:12],
+            ct.config.image or "",
+            ct.name,
+            container_state(ct.state.status or "", ct.state.exit_code, ct.state.started_at, ct.state.finished_at),
+        )
         for ct in containers
     ]
     say(table(("CONTAINER ID", "IMAGE", "NAME", "STATUS"), rows))
@@ -143,12 +155,15 @@ def rm(c: Ctx, force=False):
         say(f"no container {name!r}; nothing to remove")
         return
     if container.state.running and not force:
-        raise WorkshopError(f"{name} is running; stop it first (`invoke daemon.stop`) or use `invoke daemon.rm --force`")
+        raise WorkshopError(
+            f"{name} is running; stop it first (`invoke daemon.stop`) or use `invoke daemon.rm --force`"
+        )
     container.remove(force=force)
     say(f"{name} removed")
 
 
 # -- the tour ------------------------------------------------------------------------------------
+
 
 def hello_printed(c: Ctx, ran: Ran, noted: dict) -> str:
     """hello.run printed HELLO_MESSAGE and its container is gone (--rm)."""
@@ -162,7 +177,9 @@ def hello_printed(c: Ctx, ran: Ran, noted: dict) -> str:
 def daemon_running(c: Ctx, ran: Ran):
     """The daemon container, checked to be running."""
     container = the_daemon(c)
-    expect(container is not None and container.state.running, f"the daemon container is not running after `{ran.command}`")
+    expect(
+        container is not None and container.state.running, f"the daemon container is not running after `{ran.command}`"
+    )
     return container
 
 
@@ -187,8 +204,10 @@ def daemon_logged(c: Ctx, ran: Ran, noted: dict) -> str:
     """The last lines of its output are DAEMON_MESSAGE."""
     message = c.get("DAEMON_MESSAGE")
     lines = ran.stdout.splitlines()
-    expect(1 <= len(lines) <= TOUR_TAIL and set(lines) == {message},
-           f"expected 1 to {TOUR_TAIL} lines {message!r}, got {lines!r}")
+    expect(
+        1 <= len(lines) <= TOUR_TAIL and set(lines) == {message},
+        f"expected 1 to {TOUR_TAIL} lines {message!r}, got {lines!r}",
+    )
     shown = "its last line" if len(lines) == 1 else f"its last {len(lines)} lines"
     return f"{shown} of output read {message!r}"
 
@@ -244,15 +263,30 @@ daemon = Example(
         "a container's lifecycle",
         "With -d a container runs in the background; it can be watched, stopped, listed, "
         "started again (the same container) and removed.",
-        (Move('docker run --name daemon -d ubuntu /bin/sh -c "while true; do echo hello world; sleep 1; done"',
-              "daemon.start", daemon_started),
-         Move("docker logs -f daemon", "daemon.logs", daemon_logged, {"tail": TOUR_TAIL},
-              f"the last {TOUR_TAIL} lines; --follow streams them until Ctrl-C"),
-         Move("docker stop daemon", "daemon.stop", daemon_stopped),
-         Move("docker ps -a", "daemon.status", daemon_listed),
-         Move("docker start daemon", "daemon.start", daemon_restarted),
-         Move("docker rm daemon", "daemon.rm", daemon_removed, {"force": True},
-              "--force: it is running, like docker rm -f")),
+        (
+            Move(
+                'docker run --name daemon -d ubuntu /bin/sh -c "while true; do echo hello world; sleep 1; done"',
+                "daemon.start",
+                daemon_started,
+            ),
+            Move(
+                "docker logs -f daemon",
+                "daemon.logs",
+                daemon_logged,
+                {"tail": TOUR_TAIL},
+                f"the last {TOUR_TAIL} lines; --follow streams them until Ctrl-C",
+            ),
+            Move("docker stop daemon", "daemon.stop", daemon_stopped),
+            Move("docker ps -a", "daemon.status", daemon_listed),
+            Move("docker start daemon", "daemon.start", daemon_restarted),
+            Move(
+                "docker rm daemon",
+                "daemon.rm",
+                daemon_removed,
+                {"force": True},
+                "--force: it is running, like docker rm -f",
+            ),
+        ),
         cleanup=("daemon.rm", {"force": True}),
         present=lambda c: the_daemon(c) is not None,
         spare_existing=False,  # its lesson ends with its removal anyway

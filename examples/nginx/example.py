@@ -4,8 +4,6 @@ mount, published on a host port (docker run -d --name test-nginx -p 8080:80 -v $
 from __future__ import annotations
 
 import hashlib
-import json
-import sys
 import uuid
 import webbrowser
 from dataclasses import dataclass
@@ -14,10 +12,19 @@ from pathlib import Path
 from invoke import Collection
 
 from workshop.cli import Ctx, Ran, say, task, warn
+from workshop.console import write
 from workshop.display import container_state
 from workshop.engine import (
-    LOGS_HELP, Project, claim_container, container_logs, ensure_image, ensure_network, holds_port, published,
-    remove_container, require_container,
+    LOGS_HELP,
+    Project,
+    claim_container,
+    container_logs,
+    ensure_image,
+    ensure_network,
+    holds_port,
+    published,
+    remove_container,
+    require_container,
 )
 from workshop.errors import WorkshopError
 from workshop.example import CheckFailed, Example, Move, Service, Standin, Step, expect
@@ -30,15 +37,29 @@ PAGE = "index.html"
 SETTINGS = (
     Setting("NGINX_IMAGE", "nginx:latest", image, "image of example 2", (EXAMPLE,)),
     Setting("NGINX_NAME", "test-nginx", container_name, "its container name", (EXAMPLE,)),
-    Setting("NGINX_BIND", "127.0.0.1", address,
-            "host address the port is published on (127.0.0.1: this machine only; 0.0.0.0: every interface)",
-            (EXAMPLE,)),
+    Setting(
+        "NGINX_BIND",
+        "127.0.0.1",
+        address,
+        "host address the port is published on (127.0.0.1: this machine only; 0.0.0.0: every interface)",
+        (EXAMPLE,),
+    ),
     Setting("NGINX_PORT", "8080", port, "host port", (EXAMPLE,), bind="NGINX_BIND"),
-    Setting("NGINX_HTML_DIR", "examples/nginx/html", directory,
-            "the folder served, read-only (relative paths start at the repository root)", (EXAMPLE, "curl")),
+    Setting(
+        "NGINX_HTML_DIR",
+        "examples/nginx/html",
+        directory,
+        "the folder served, read-only (relative paths start at the repository root)",
+        (EXAMPLE, "curl"),
+    ),
     Setting("NGINX_WAIT", "30", decimal(1, 600), "seconds `nginx.up` waits for the page to answer 200", (EXAMPLE,)),
-    Setting("STANDIN_NGINX_IMAGE", "docker-workshop/nginx:standin", image,
-            "name of the offline stand-in for nginx, which `invoke setup` builds", ("setup",)),
+    Setting(
+        "STANDIN_NGINX_IMAGE",
+        "docker-workshop/nginx:standin",
+        image,
+        "name of the offline stand-in for nginx, which `invoke setup` builds",
+        ("setup",),
+    ),
 )
 CONTAINER_PORT = 80
 SERVED_PATH = "/usr/share/nginx/html"
@@ -57,11 +78,15 @@ class NginxSettings:
     wait: float
 
     @classmethod
-    def load(cls, c: Ctx) -> "NginxSettings":
+    def load(cls, c: Ctx) -> NginxSettings:
         """Read and check the NGINX_* settings."""
         return cls(
-            image=c.get("NGINX_IMAGE"), name=c.get("NGINX_NAME"), bind=c.get("NGINX_BIND"),
-            port=c.get("NGINX_PORT"), html=c.get("NGINX_HTML_DIR"), wait=c.get("NGINX_WAIT"),
+            image=c.get("NGINX_IMAGE"),
+            name=c.get("NGINX_NAME"),
+            bind=c.get("NGINX_BIND"),
+            port=c.get("NGINX_PORT"),
+            html=c.get("NGINX_HTML_DIR"),
+            wait=c.get("NGINX_WAIT"),
         )
 
     @property
@@ -100,7 +125,7 @@ def adopt(client, project: Project, nginx: NginxSettings) -> bool:
     """If our container with these settings exists (started by another `nginx.up` a moment ago,
     say), wait for its page and return True."""
     container = claim_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME")
-    if container is None or container.config.labels.get(fingerprint_key(project)) != nginx.fingerprint:
+    if container is None or (container.config.labels or {}).get(fingerprint_key(project)) != nginx.fingerprint:
         return False
     if wait_for_http(nginx.url, nginx.wait, progress=waiting_on(nginx.url)) is None:
         raise WorkshopError(f"{nginx.name} exists but does not answer at {nginx.url}; `invoke nginx.down`, then retry")
@@ -121,7 +146,7 @@ def up(c: Ctx):
     nginx, project, client = NginxSettings.load(c), c.project, c.docker
     container = claim_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME")
     if container is not None:
-        same = container.config.labels.get(fingerprint_key(project)) == nginx.fingerprint
+        same = (container.config.labels or {}).get(fingerprint_key(project)) == nginx.fingerprint
         if container.state.running and same and adopt(client, project, nginx):
             return
         container.remove(force=True)
@@ -136,9 +161,14 @@ def up(c: Ctx):
     labels = {**project.labels(EXAMPLE), fingerprint_key(project): nginx.fingerprint, attempt_key(project): attempt}
     try:
         container = client.run(
-            nginx.image, detach=True, name=nginx.name, init=True, labels=labels,
+            nginx.image,
+            detach=True,
+            name=nginx.name,
+            init=True,
+            labels=labels,
             publish=[(f"{nginx.bind}:{nginx.port}", CONTAINER_PORT)],
-            volumes=[(nginx.html, SERVED_PATH, "ro")], networks=[network],
+            volumes=[(nginx.html, SERVED_PATH, "ro")],
+            networks=[network],
         )
     except DockerException as exc:
         # docker may leave this attempt's container behind ("Created"); remove that one only
@@ -151,10 +181,12 @@ def up(c: Ctx):
         if "port is already allocated" in text or "address already in use" in text:
             raise port_error(nginx, c) from None
         raise
-    running = lambda: client.container.inspect(container.id).state.running  # noqa: E731
+
+    def running() -> bool:
+        return bool(client.container.inspect(container.id).state.running)
+
     if wait_for_http(nginx.url, nginx.wait, alive=running, progress=waiting_on(nginx.url)) is None:
-        tail = client.container.logs(container, tail=LOG_LINES_ON_FAILURE)
-        warn(tail)
+        warn(str(client.container.logs(container, tail=LOG_LINES_ON_FAILURE)))
         container.remove(force=True)
         raise WorkshopError(
             f"nginx did not answer 200 at {nginx.url} within {nginx.wait:g}s (NGINX_WAIT); "
@@ -192,7 +224,9 @@ def summary(container, project: Project) -> list[tuple[str, str]]:
     for network in sorted(container.network_settings.networks or {}):
         rows.append(("network", network))
     labels = container.config.labels or {}
-    rows.append(("labels", ", ".join(f"{k}={v}" for k, v in sorted(labels.items()) if k.startswith(project.label_prefix))))
+    rows.append(
+        ("labels", ", ".join(f"{k}={v}" for k, v in sorted(labels.items()) if k.startswith(project.label_prefix)))
+    )
     return rows
 
 
@@ -201,9 +235,11 @@ def inspect(c: Ctx, json_=False):
     """Show the nginx container's image, state, ports and mounts (docker inspect test-nginx)."""
     container = require_container(c.docker, c.project, EXAMPLE, c.get("NGINX_NAME"), "NGINX_NAME", "nginx.up")
     if json_:
-        document = container._get_inspect_result().model_dump(mode="json", by_alias=True, exclude_none=True)
-        json.dump(document, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        from python_on_whales.utils import run
+
+        # exactly what `docker inspect` prints: the CLI, with this client's own connection options
+        document: str = run([*c.docker.client_config.docker_cmd, "container", "inspect", container.id])
+        write("stdout", document.encode() + b"\n")
         return
     for field, value in summary(container, c.project):
         say(f"{field + ':':<9}{value}")
@@ -227,6 +263,7 @@ def down(c: Ctx):
 
 # -- the tour ------------------------------------------------------------------------------------
 
+
 def page_served(c: Ctx, ran: Ran, noted: dict) -> str:
     """The nginx page answers 200 with NGINX_HTML_DIR/index.html, byte for byte."""
     nginx = NginxSettings.load(c)
@@ -244,7 +281,8 @@ def nginx_inspected(c: Ctx, ran: Ran, noted: dict) -> str:
     """The folder is mounted read-only and the host port published."""
     nginx = NginxSettings.load(c)
     container = claim_container(c.docker, c.project, EXAMPLE, nginx.name, "NGINX_NAME")
-    expect(container is not None, f"no container {nginx.name!r}")
+    if container is None:
+        raise CheckFailed(f"no container {nginx.name!r}")
     mounted = any(
         m.source and Path(m.source) == nginx.html and m.destination == SERVED_PATH and not m.rw
         for m in container.mounts
@@ -257,7 +295,7 @@ def nginx_inspected(c: Ctx, ran: Ran, noted: dict) -> str:
 def is_up(c: Ctx) -> bool:
     """Our nginx container runs."""
     container = claim_container(c.docker, c.project, EXAMPLE, c.get("NGINX_NAME"), "NGINX_NAME")
-    return container is not None and container.state.running
+    return container is not None and bool(container.state.running)
 
 
 nginx = Example(
@@ -272,9 +310,15 @@ nginx = Example(
         "ports and volumes",
         "-p publishes a container's port on the host and -v mounts a host folder into the "
         "container: nginx serves NGINX_HTML_DIR, read-only, on NGINX_PORT.",
-        (Move('docker run -d --name "test-nginx" -p 8080:80 -v $(pwd):/usr/share/nginx/html:ro nginx:latest',
-              "nginx.up", page_served, note="the tour then fetches the page itself"),
-         Move("docker inspect test-nginx", "nginx.inspect", nginx_inspected)),
+        (
+            Move(
+                'docker run -d --name "test-nginx" -p 8080:80 -v $(pwd):/usr/share/nginx/html:ro nginx:latest',
+                "nginx.up",
+                page_served,
+                note="the tour then fetches the page itself",
+            ),
+            Move("docker inspect test-nginx", "nginx.inspect", nginx_inspected),
+        ),
         cleanup=("nginx.down", {}),
         present=lambda c: claim_container(c.docker, c.project, EXAMPLE, c.get("NGINX_NAME"), "NGINX_NAME") is not None,
     ),

@@ -18,8 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from workshop.config import Settings, read_env_file
 
 pytestmark = pytest.mark.integration
@@ -48,10 +48,12 @@ def request(port: str, path: str = "/", timeout: float = 5) -> tuple[int, str, d
 
 
 def service_container(docker_client, workshop, service: str):
-    found = docker_client.container.list(filters=[
-        ("label", f"com.docker.compose.project={workshop.project}"),
-        ("label", f"com.docker.compose.service={service}"),
-    ])
+    found = docker_client.container.list(
+        filters=[
+            ("label", f"com.docker.compose.project={workshop.project}"),
+            ("label", f"com.docker.compose.service={service}"),
+        ]
+    )
     assert len(found) == 1, found
     return found[0]
 
@@ -112,9 +114,11 @@ def test_a_killed_redis_loses_no_acknowledged_hit_and_the_app_recovers_alone(sta
         assert any(status == 503 for status, _ in observed), "the app never reported Redis as unavailable"
         if not docker_client.container.inspect(redis.id).state.running:
             docker_client.container.start(redis)
-        answered_after_503 = lambda: any(  # noqa: E731
-            status == 200 for status, _ in observed[[s for s, _ in observed].index(503):]
-        )
+
+        def answered_after_503() -> bool:
+            statuses = [s for s, _ in observed]
+            return any(status == 200 for status in statuses[statuses.index(503) :])
+
         deadline = time.monotonic() + 60
         while not answered_after_503() and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -168,11 +172,15 @@ def test_redis_is_not_published_and_the_app_runs_as_a_user_without_a_debugger(st
     published = [b for bindings in (redis.network_settings.ports or {}).values() for b in bindings or []]
     assert published == []
     app = service_container(docker_client, stack, "app")
-    uids = docker_client.container.execute(app, [
-        "python", "-c",
-        "import json, os; print(json.dumps(sorted({open(f'/proc/{p}/status').read().split('Uid:')[1].split()[0]"
-        " for p in os.listdir('/proc') if p.isdigit()})))",
-    ])
+    uids = docker_client.container.execute(
+        app,
+        [
+            "python",
+            "-c",
+            "import json, os; print(json.dumps(sorted({open(f'/proc/{p}/status').read().split('Uid:')[1].split()[0]"
+            " for p in os.listdir('/proc') if p.isdigit()})))",
+        ],
+    )
     assert json.loads(uids) == ["10001"]
     port = stack.env["APP_PORT"]
     status, body, headers = request(port, "/console")
@@ -191,14 +199,19 @@ def test_no_env_file_or_build_secret_reaches_the_image(workshop, docker_client, 
     bundle.write_bytes(settings.file("BUILD_CA_BUNDLE").read_bytes() + f"\n# {marker}\n".encode())
     local = tmp_path / "local.env"
     repository_env = ROOT / ".env"
-    local.write_bytes((repository_env.read_bytes() if repository_env.exists() else b"")
-                      + f"\nWORKSHOP_TEST_MARKER={marker}\n".encode())
-    workshop.run("compose.build", "--no-cache", BUILD_CA_BUNDLE=str(bundle), WORKSHOP_ENV_FILE=str(local),
-                 timeout=900).ok()
+    local.write_bytes(
+        (repository_env.read_bytes() if repository_env.exists() else b"")
+        + f"\nWORKSHOP_TEST_MARKER={marker}\n".encode()
+    )
+    workshop.run(
+        "compose.build", "--no-cache", BUILD_CA_BUNDLE=str(bundle), WORKSHOP_ENV_FILE=str(local), timeout=900
+    ).ok()
     image = workshop.env["APP_IMAGE"]
     history = subprocess.run(
         ["docker", "history", "--no-trunc", "--format", "{{.CreatedBy}}", image],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert "COPY /opt/venv" in history or "pip install" in history or "gunicorn" in history
     assert marker not in history
@@ -225,13 +238,16 @@ def test_a_taken_app_port_fails_in_one_line_with_nothing_created(workshop, resou
     assert all(not found for found in resources(workshop.project).values())
 
 
-@pytest.mark.parametrize("setting, value, words", [
-    ("REDIS_PORT", "six-three-seven-nine", ["REDIS_PORT", "not a whole number"]),
-    ("APP_PORT", "99999", ["APP_PORT", "out of range"]),
-    ("REDIS_APPENDFSYNC", "sometimes", ["REDIS_APPENDFSYNC", "always"]),
-    ("BUILD_CA_BUNDLE", "/no/such/bundle.pem", ["BUILD_CA_BUNDLE", "not an existing file"]),
-    ("REDIS_IMAGE", "Redis", ["REDIS_IMAGE"]),
-])
+@pytest.mark.parametrize(
+    "setting, value, words",
+    [
+        ("REDIS_PORT", "six-three-seven-nine", ["REDIS_PORT", "not a whole number"]),
+        ("APP_PORT", "99999", ["APP_PORT", "out of range"]),
+        ("REDIS_APPENDFSYNC", "sometimes", ["REDIS_APPENDFSYNC", "always"]),
+        ("BUILD_CA_BUNDLE", "/no/such/bundle.pem", ["BUILD_CA_BUNDLE", "not an existing file"]),
+        ("REDIS_IMAGE", "Redis", ["REDIS_IMAGE"]),
+    ],
+)
 def test_a_bad_stack_setting_fails_in_one_line_with_nothing_created(workshop, resources, setting, value, words):
     workshop.run("compose.up", **{setting: value}).one_line_error(*words)
     assert all(not found for found in resources(workshop.project).values())
@@ -253,10 +269,16 @@ def test_plain_docker_compose_by_hand_resolves_the_documented_defaults(tmp_path)
     for folder in ("examples",):
         (tmp_path / folder).symlink_to(ROOT / folder)
     environ = {k: v for k, v in os.environ.items() if k.isupper() and not k.startswith(("WORKSHOP_", "APP_", "REDIS_"))}
-    resolved = json.loads(subprocess.run(
-        ["docker", "compose", "config", "--format", "json"], cwd=tmp_path, env=environ,
-        capture_output=True, text=True, check=True,
-    ).stdout)
+    resolved = json.loads(
+        subprocess.run(
+            ["docker", "compose", "config", "--format", "json"],
+            cwd=tmp_path,
+            env=environ,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     defaults = read_env_file(ROOT / "envs" / "defaults.env", ROOT)
     assert resolved["name"] == defaults["WORKSHOP_PROJECT"]
     app = resolved["services"]["app"]
@@ -275,10 +297,23 @@ def test_docker_compose_up_by_hand_with_the_documented_env_files(workshop, docke
     files = ",".join(str(path.relative_to(ROOT)) for path in settings.env_files)
     environ = workshop.environ(COMPOSE_ENV_FILES=files)
     try:
-        subprocess.run(["docker", "compose", "up", "--detach", "--wait"], cwd=ROOT, env=environ,
-                       capture_output=True, text=True, check=True, timeout=600)
+        subprocess.run(
+            ["docker", "compose", "up", "--detach", "--wait"],
+            cwd=ROOT,
+            env=environ,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+        )
         status, body, _ = request(workshop.env["APP_PORT"])
         assert status == 200 and count_of(body) == 1
     finally:
-        subprocess.run(["docker", "compose", "down", "--volumes"], cwd=ROOT, env=environ,
-                       capture_output=True, text=True, timeout=300)
+        subprocess.run(
+            ["docker", "compose", "down", "--volumes"],
+            cwd=ROOT,
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )

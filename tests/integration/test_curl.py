@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 pytestmark = pytest.mark.integration
@@ -32,7 +31,10 @@ def test_build_makes_the_configured_tags_with_our_labels(workshop, docker_client
     assert "SITE_URL=http://example.com/" in versioned.config.env
     listing = workshop.run("curl.images").ok().stdout.splitlines()
     assert listing[0].split()[:2] == ["REPOSITORY", "TAG"]
-    assert [row.split()[:3] for row in listing[1:]] == [[name, "1.0", versioned.id[7:19]], [name, "latest", versioned.id[7:19]]]
+    assert [row.split()[:3] for row in listing[1:]] == [
+        [name, "1.0", versioned.id[7:19]],
+        [name, "latest", versioned.id[7:19]],
+    ]
 
 
 def test_run_fetches_the_nginx_page_by_container_name_into_the_results_file(workshop):
@@ -65,9 +67,24 @@ def test_a_non_http_site_url_is_refused_before_any_container_or_build(workshop, 
 def test_tls_is_verified_an_untrusted_certificate_fails(workshop, docker_client, tmp_path):
     """A server with a self-signed certificate, on the same network: curl must refuse it."""
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=tls-test",
-         "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=tls-test",
+            "-keyout",
+            str(tmp_path / "key.pem"),
+            "-out",
+            str(tmp_path / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
     )
     (tmp_path / "tls.conf").write_text(
         "server { listen 443 ssl; server_name tls-test;"
@@ -83,8 +100,12 @@ def test_tls_is_verified_an_untrusted_certificate_fails(workshop, docker_client,
 
     project = Project(workshop.project, "io.docker-workshop")
     server = docker_client.run(
-        Settings.load().image("NGINX_IMAGE"), detach=True, init=True, name=f"{workshop.project}-tls",
-        labels=project.labels("tls-test"), networks=[project.network],
+        Settings.load().image("NGINX_IMAGE"),
+        detach=True,
+        init=True,
+        name=f"{workshop.project}-tls",
+        labels=project.labels("tls-test"),
+        networks=[project.network],
         volumes=[(tmp_path / "tls.conf", "/etc/nginx/conf.d/tls.conf", "ro"), (tmp_path, "/tls", "ro")],
     )
     assert server.state.running

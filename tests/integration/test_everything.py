@@ -56,7 +56,8 @@ def test_up_starts_all_three_up_again_changes_nothing_down_removes_them_down_aga
 
 
 def test_one_failure_is_one_line_naming_it_after_the_others_are_up_and_down_volumes_deletes_the_data(
-    workshop, resources,
+    workshop,
+    resources,
 ):
     port = int(workshop.env["NGINX_PORT"])
     with socket.socket() as holder:

@@ -16,16 +16,16 @@ import signal
 import socket
 import subprocess
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pytest
-
 from conftest import ROOT
+
+from tasks import shop
 from workshop.config import Settings
 from workshop.engine import Project
-from tasks import shop
 
 SETTINGS = shop.registry.settings
 
@@ -58,6 +58,7 @@ def nothing_of(resources, project: str) -> bool:
 
 
 # -- idempotency ----------------------------------------------------------------------------
+
 
 @dataclass
 class Step:
@@ -112,32 +113,62 @@ WALK: list[Step] = [
     Step(("daemon.start",), expect_only(containers={"DAEMON_NAME": "running"}), again_says="already running"),
     Step(("daemon.rm", "--force"), expect_only(), again_says="nothing to remove"),
     Step(("nginx.up",), expect_only(containers={"NGINX_NAME": "running"}, networks=[NET]), again_says="already up"),
-    Step(("nginx.inspect",), expect_only(containers={"NGINX_NAME": "running"}, networks=[NET]),
-         again_says="state:   Up"),
+    Step(
+        ("nginx.inspect",), expect_only(containers={"NGINX_NAME": "running"}, networks=[NET]), again_says="state:   Up"
+    ),
     Step(("nginx.logs",), expect_only(containers={"NGINX_NAME": "running"}, networks=[NET])),
-    Step(("curl.build",), expect_only(containers={"NGINX_NAME": "running"}, networks=[NET], images=1),
-         again_says="built ", timeout=600),
-    Step(("curl.images",), expect_only(containers={"NGINX_NAME": "running"}, networks=[NET], images=1),
-         again_says="latest"),
-    Step(("curl.run", "--site-url", "http://{NGINX_NAME}/"),
-         expect_only(containers={"NGINX_NAME": "running"}, networks=[NET], images=1), again_says="fetched ",
-         timeout=600),
-    Step(("curl.clean",), expect_only(containers={"NGINX_NAME": "running"}, networks=[NET]),
-         again_says="no curl images to remove"),
+    Step(
+        ("curl.build",),
+        expect_only(containers={"NGINX_NAME": "running"}, networks=[NET], images=1),
+        again_says="built ",
+        timeout=600,
+    ),
+    Step(
+        ("curl.images",),
+        expect_only(containers={"NGINX_NAME": "running"}, networks=[NET], images=1),
+        again_says="latest",
+    ),
+    Step(
+        ("curl.run", "--site-url", "http://{NGINX_NAME}/"),
+        expect_only(containers={"NGINX_NAME": "running"}, networks=[NET], images=1),
+        again_says="fetched ",
+        timeout=600,
+    ),
+    Step(
+        ("curl.clean",),
+        expect_only(containers={"NGINX_NAME": "running"}, networks=[NET]),
+        again_says="no curl images to remove",
+    ),
     Step(("nginx.down",), expect_only(networks=[NET]), again_says="nothing to do"),
     Step(("compose.build",), expect_only(networks=[NET], images=1), again_says="built ", timeout=900),
-    Step(("compose.up",), expect_only(stack=True, networks=[NET, STACK_NET], images=1, volume=True),
-         again_says="up and healthy", timeout=900),
-    Step(("compose.ps",), expect_only(stack=True, networks=[NET, STACK_NET], images=1, volume=True),
-         again_says="healthy"),
-    Step(("compose.volumes",), expect_only(stack=True, networks=[NET, STACK_NET], images=1, volume=True),
-         again_says="_redis_data"),
+    Step(
+        ("compose.up",),
+        expect_only(stack=True, networks=[NET, STACK_NET], images=1, volume=True),
+        again_says="up and healthy",
+        timeout=900,
+    ),
+    Step(
+        ("compose.ps",), expect_only(stack=True, networks=[NET, STACK_NET], images=1, volume=True), again_says="healthy"
+    ),
+    Step(
+        ("compose.volumes",),
+        expect_only(stack=True, networks=[NET, STACK_NET], images=1, volume=True),
+        again_says="_redis_data",
+    ),
     Step(("compose.logs",), expect_only(stack=True, networks=[NET, STACK_NET], images=1, volume=True)),
-    Step(("compose.down",), expect_only(networks=[NET], images=1, volume=True), again_says="data kept",
-         timeout=300),
-    Step(("up",), expect_only(containers={"DAEMON_NAME": "running", "NGINX_NAME": "running"}, stack=True,
-                              networks=[NET, STACK_NET], images=1, volume=True),
-         again_says="nothing to do", timeout=900),
+    Step(("compose.down",), expect_only(networks=[NET], images=1, volume=True), again_says="data kept", timeout=300),
+    Step(
+        ("up",),
+        expect_only(
+            containers={"DAEMON_NAME": "running", "NGINX_NAME": "running"},
+            stack=True,
+            networks=[NET, STACK_NET],
+            images=1,
+            volume=True,
+        ),
+        again_says="nothing to do",
+        timeout=900,
+    ),
     Step(("down",), expect_only(networks=[NET], images=1, volume=True), again_says="nothing to do", timeout=300),
     Step(("status",), expect_only(networks=[NET], images=1, volume=True), again_says="network"),
     Step(("doctor",), expect_only(networks=[NET], images=1, volume=True), again_says="all checks passed"),
@@ -175,6 +206,7 @@ def test_every_task_run_twice_in_a_row_leaves_the_engine_as_the_first_run_left_i
 
 
 # -- bad input ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Bad:
@@ -352,6 +384,7 @@ def test_an_unparsable_env_line_stops_every_task_naming_file_and_line(workshop, 
 
 DAEMON_NEEDED = ["nginx.up", "daemon.start", "daemon.status", "status", "clean", "compose.up", "curl.run", "nginx.down"]
 
+
 @pytest.mark.parametrize("task", DAEMON_NEEDED + ["curl.build", "compose.build"])
 def test_an_unreachable_daemon_is_one_line_for_every_task_that_needs_it(workshop, resources, task):
     missing = "unix:///nonexistent/docker.sock"
@@ -360,10 +393,13 @@ def test_an_unreachable_daemon_is_one_line_for_every_task_that_needs_it(workshop
     assert nothing_of(resources, workshop.project)
 
 
-@pytest.mark.parametrize("args, message", [
-    (("no.such.task",), "No idea what 'no.such.task' is!"),
-    (("nginx.up", "--no-such-flag"), "No idea what '--no-such-flag' is!"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("no.such.task",), "No idea what 'no.such.task' is!"),
+        (("nginx.up", "--no-such-flag"), "No idea what '--no-such-flag' is!"),
+    ],
+)
 def test_an_unknown_task_or_flag_gets_invokes_own_message(workshop, resources, args, message):
     result = workshop.run(*args)
     assert result.returncode != 0
@@ -373,6 +409,7 @@ def test_an_unknown_task_or_flag_gets_invokes_own_message(workshop, resources, a
 
 
 # -- concurrency ----------------------------------------------------------------------------
+
 
 def networks_named(client, name: str) -> list:
     """Every network called exactly ``name``, ours or not (the name filter matches substrings)."""
@@ -393,8 +430,14 @@ def test_two_nginx_up_at_the_same_moment_leave_one_running_container_and_one_net
     for round_number in (1, 2, 3):
         processes = [
             subprocess.Popen(
-                workshop.command("nginx.up"), cwd=ROOT, env=workshop.environ(), stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                workshop.command("nginx.up"),
+                cwd=ROOT,
+                env=workshop.environ(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
             )
             for _ in range(2)
         ]
@@ -407,7 +450,7 @@ def test_two_nginx_up_at_the_same_moment_leave_one_running_container_and_one_net
                     if started.poll() is None:
                         os.killpg(started.pid, signal.SIGKILL)
                 raise
-        for process, (out, err) in zip(processes, outputs):
+        for process, (out, err) in zip(processes, outputs, strict=True):
             if process.returncode == 0:
                 continue
             pytest.fail(f"round {round_number}: nginx.up exited {process.returncode}\n{out}\n{err}")
@@ -427,7 +470,7 @@ def create_network_allowing_duplicates(name: str, labels: dict[str, str]) -> str
     host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
     if not host.startswith("unix://"):
         pytest.skip(f"needs the engine's unix socket, DOCKER_HOST is {host}")
-    path = host[len("unix://"):]
+    path = host[len("unix://") :]
 
     class UnixConnection(http.client.HTTPConnection):
         def connect(self):

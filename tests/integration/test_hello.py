@@ -35,8 +35,13 @@ def run_in_pty(command: list[str], env: dict[str, str], keystrokes: bytes, timeo
     """Run ``command`` on a fresh pseudo-terminal, type ``keystrokes``, return (exit code, screen text)."""
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
-        command, env=env, stdin=terminal, stdout=terminal, stderr=terminal,
-        start_new_session=True, cwd=str(pytest.importorskip("conftest").ROOT),
+        command,
+        env=env,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        start_new_session=True,
+        cwd=str(pytest.importorskip("conftest").ROOT),
     )
     os.close(terminal)
     screen = b""
@@ -64,7 +69,8 @@ def run_in_pty(command: list[str], env: dict[str, str], keystrokes: bytes, timeo
 
 def test_hello_shell_is_a_real_interactive_tty_removed_on_exit(workshop, resources):
     code, screen = run_in_pty(
-        workshop.command("hello.shell"), workshop.environ(),
+        workshop.command("hello.shell"),
+        workshop.environ(),
         b"tty; echo marker-$((6*7)); exit 3\r",
     )
     assert "marker-42" in screen, screen

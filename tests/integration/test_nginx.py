@@ -9,7 +9,6 @@ import sys
 import urllib.request
 
 import pytest
-
 from conftest import ROOT
 
 pytestmark = pytest.mark.integration
@@ -85,16 +84,19 @@ def test_a_taken_port_fails_in_one_line_with_nothing_created(workshop, resources
     assert all(not found for found in resources(workshop.project).values())
 
 
-@pytest.mark.parametrize("setting, value, words", [
-    ("NGINX_HTML_DIR", "/no/such/folder", ["NGINX_HTML_DIR", "not an existing folder"]),
-    ("NGINX_PORT", "80a", ["NGINX_PORT", "not a whole number"]),
-    ("NGINX_PORT", "70000", ["NGINX_PORT", "out of range"]),
-    ("NGINX_PORT", "0", ["NGINX_PORT", "out of range"]),
-    ("NGINX_BIND", "localhost:80", ["NGINX_BIND", "not an IP address"]),
-    ("NGINX_NAME", "-bad", ["NGINX_NAME"]),
-    ("NGINX_IMAGE", "nginx:", ["NGINX_IMAGE"]),
-    ("NGINX_WAIT", "forever", ["NGINX_WAIT"]),
-])
+@pytest.mark.parametrize(
+    "setting, value, words",
+    [
+        ("NGINX_HTML_DIR", "/no/such/folder", ["NGINX_HTML_DIR", "not an existing folder"]),
+        ("NGINX_PORT", "80a", ["NGINX_PORT", "not a whole number"]),
+        ("NGINX_PORT", "70000", ["NGINX_PORT", "out of range"]),
+        ("NGINX_PORT", "0", ["NGINX_PORT", "out of range"]),
+        ("NGINX_BIND", "localhost:80", ["NGINX_BIND", "not an IP address"]),
+        ("NGINX_NAME", "-bad", ["NGINX_NAME"]),
+        ("NGINX_IMAGE", "nginx:", ["NGINX_IMAGE"]),
+        ("NGINX_WAIT", "forever", ["NGINX_WAIT"]),
+    ],
+)
 def test_a_bad_setting_fails_in_one_line_with_nothing_created(workshop, resources, setting, value, words):
     workshop.run("nginx.up", **{setting: value}).one_line_error(*words)
     assert all(not found for found in resources(workshop.project).values())

@@ -33,7 +33,7 @@ def parse_table(text: str) -> list[dict[str, str]]:
     for line in lines[1:]:
         cells = re.split(r"\s{2,}", line.strip())
         assert len(cells) == len(COLUMNS), f"cannot split {line!r} into {COLUMNS}"
-        rows.append(dict(zip(COLUMNS, cells)))
+        rows.append(dict(zip(COLUMNS, cells, strict=False)))
     return rows
 
 
@@ -46,6 +46,7 @@ def results_of(workshop) -> Path:
 
 
 # -- status ---------------------------------------------------------------------------------
+
 
 def test_status_lists_both_containers_by_example_with_state_url_and_the_shared_network(workshop):
     workshop.run("nginx.up").ok()
@@ -93,6 +94,7 @@ def test_the_hint_status_gives_when_empty_names_a_task_that_exists(workshop):
 
 # -- clean ----------------------------------------------------------------------------------
 
+
 @contextmanager
 def unrelated_resources(client, tmp_path: Path):
     """Containers, volumes, networks and an image that are not this test project's; removed at the end."""
@@ -108,7 +110,12 @@ def unrelated_resources(client, tmp_path: Path):
             base, ["sleep", "300"], detach=True, init=True, name=f"wsunrelated-{tag}", pull="never"
         ).name
         made["other container"] = client.run(
-            base, ["sleep", "300"], detach=True, init=True, name=f"wsunrelated-{tag}-other", pull="never",
+            base,
+            ["sleep", "300"],
+            detach=True,
+            init=True,
+            name=f"wsunrelated-{tag}-other",
+            pull="never",
             labels=other,
         ).name
         made["volume"] = client.volume.create(f"wsunrelated-{tag}").name
@@ -243,9 +250,13 @@ def test_a_container_made_by_hand_from_a_project_labelled_image_is_not_ours(work
         tar.add(content, arcname="base.txt")
     image = f"{workshop.project}-base:test"
     # what provision.build_offline_base does: import with the project's image labels
-    docker_client.image.import_(tarball, tag=image, changes=[
-        f"LABEL {key}={value}" for key, value in Project(workshop.project, prefix).image_labels("base").items()
-    ])
+    docker_client.image.import_(
+        tarball,
+        tag=image,
+        changes=[
+            f"LABEL {key}={value}" for key, value in Project(workshop.project, prefix).image_labels("base").items()
+        ],
+    )
     by_hand = f"{workshop.project}-by-hand"
     docker_client.container.create(image, ["/not-run"], name=by_hand)  # no labels given
     try:
@@ -259,6 +270,7 @@ def test_a_container_made_by_hand_from_a_project_labelled_image_is_not_ours(work
 
 
 # -- doctor ---------------------------------------------------------------------------------
+
 
 def test_doctor_passes_with_only_checks_and_information_and_creates_nothing(workshop, resources):
     result = workshop.run("doctor").ok()
@@ -301,6 +313,7 @@ def test_doctor_fails_on_a_bad_setting_naming_it(workshop, resources):
 
 def test_doctor_fails_on_an_unreachable_daemon_saying_so(workshop, resources):
     failed = doctor_failure(workshop.run("doctor", DOCKER_HOST="unix:///nonexistent.sock"))
-    assert any("daemon" in line and "unreachable" in line and "unix:///nonexistent.sock" in line
-               for line in failed), failed
+    assert any("daemon" in line and "unreachable" in line and "unix:///nonexistent.sock" in line for line in failed), (
+        failed
+    )
     assert nothing_of(resources, workshop.project)

@@ -4,17 +4,24 @@ shows succeed and print what it says they print."""
 from __future__ import annotations
 
 import pytest
-
 from readmes import READMES, ROOT, block_pattern, sessions, shown_output
+
 from tasks import ns
-from workshop.config import ROOT as REPOSITORY, read_env_file
+from workshop.config import ROOT as REPOSITORY
+from workshop.config import read_env_file
 
 pytestmark = pytest.mark.integration
 
 EXAMPLES = [path for path in READMES if path.parent.parent.name == "examples"]
 # settings the tests give their own values; the READMEs show the defaults
 DISPLAYED = [
-    "DAEMON_NAME", "NGINX_NAME", "CURL_IMAGE", "NGINX_PORT", "CURL_RESULTS_DIR", "WORKSHOP_PROJECT", "APP_PORT",
+    "DAEMON_NAME",
+    "NGINX_NAME",
+    "CURL_IMAGE",
+    "NGINX_PORT",
+    "CURL_RESULTS_DIR",
+    "WORKSHOP_PROJECT",
+    "APP_PORT",
 ]
 
 
@@ -53,5 +60,6 @@ def test_the_try_it_session_does_what_the_readme_shows(workshop, readme):
             shown = shown_output(as_documented(result.stdout, workshop.env))
             assert block_pattern(step.expected).match(shown), (
                 f"{readme.relative_to(ROOT)}: $ {step.command}\n--- README shows:\n"
-                + "\n".join(step.expected) + f"\n--- actual:\n{shown}"
+                + "\n".join(step.expected)
+                + f"\n--- actual:\n{shown}"
             )

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from workshop.probe import get, http_url
 
 pytestmark = pytest.mark.integration
@@ -42,9 +42,20 @@ PAGE = (ROOT / "examples" / "nginx" / "html" / "index.html").read_bytes()
 def invoked(workshop) -> list[str]:
     """The invoke commands of the steps, in order, as the tour must print them."""
     return [
-        "hello.run", "daemon.start", "daemon.logs --tail 3", "daemon.stop", "daemon.status", "daemon.start",
-        "daemon.rm --force", "nginx.up", "nginx.inspect", "curl.build",
-        f"curl.run --site-url http://{workshop.env['NGINX_NAME']}/", "compose.up", "compose.hit", "compose.hit",
+        "hello.run",
+        "daemon.start",
+        "daemon.logs --tail 3",
+        "daemon.stop",
+        "daemon.status",
+        "daemon.start",
+        "daemon.rm --force",
+        "nginx.up",
+        "nginx.inspect",
+        "curl.build",
+        f"curl.run --site-url http://{workshop.env['NGINX_NAME']}/",
+        "compose.up",
+        "compose.hit",
+        "compose.hit",
     ]
 
 
@@ -65,8 +76,9 @@ def test_the_whole_tour_checks_every_step_then_removes_all_it_started_but_the_da
     steps, cleanup = out.split("=== Cleaning up what the tour started ===")
     assert in_order(steps, [f"tutorial: {command}" for command in TUTORIAL])
     assert in_order(steps, [f"$ invoke {command}" for command in invoked(workshop)])
-    assert in_order(steps, [f"=== Step {n}/5: {name}" for n, name in enumerate(
-        ["hello", "daemon", "nginx", "curl", "compose"], 1)])
+    assert in_order(
+        steps, [f"=== Step {n}/5: {name}" for n, name in enumerate(["hello", "daemon", "nginx", "curl", "compose"], 1)]
+    )
     checks = [line for line in steps.splitlines() if line.startswith("✓ ")]
     assert len(checks) == len(invoked(workshop)) + 1, checks  # one per command, and the summary
     assert checks[-1] == "✓ tour complete: 5 steps, 14 checks passed"
@@ -150,8 +162,13 @@ def read_until(fd: int, marker: str, seen: list[str], timeout: float = 120) -> N
 def test_step_waits_for_enter_between_steps_and_end_of_input_stops_and_cleans_up(workshop, resources):
     controller, terminal = pty.openpty()
     child = subprocess.Popen(
-        workshop.command("tour", "--step"), cwd=ROOT, env=workshop.environ(),
-        stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        workshop.command("tour", "--step"),
+        cwd=ROOT,
+        env=workshop.environ(),
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
     os.close(terminal)
     seen: list[str] = []

@@ -50,6 +50,7 @@ def assert_one_line_naming(error: ConfigError, *words: str) -> None:
 
 # -- layers and precedence ------------------------------------------------------------------
 
+
 def test_precedence_is_defaults_then_profile_then_dotenv_then_environment(root):
     settings = load(root, "WORKSHOP_PROFILE=offline\nC=local\nD=local\n", D="environ")
     assert [settings.raw(n).value for n in "ABCD"] == ["defaults", "offline", "local", "environ"]
@@ -109,6 +110,7 @@ def test_unset_optional_name_is_none(root):
 
 # -- load errors ----------------------------------------------------------------------------
 
+
 def test_unknown_profile_names_the_variable_its_source_and_known_profiles(root):
     write(root / "envs" / "ci.env", "")
     with pytest.raises(ConfigError) as caught:
@@ -138,7 +140,7 @@ def test_missing_defaults_file_is_an_error(tmp_path):
 
 @pytest.mark.parametrize(
     "text, line, shown",
-    [("A=1\nB C\n", 2, "'B C'"), ("'x\n", 1, "'x"), ("A=\"x\ny\"\nB C\n", 3, "'B C'")],
+    [("A=1\nB C\n", 2, "'B C'"), ("'x\n", 1, "'x"), ('A="x\ny"\nB C\n', 3, "'B C'")],
 )
 def test_unparsable_dotenv_line_is_reported_with_file_and_line(root, text, line, shown):
     with pytest.raises(ConfigError) as caught:
@@ -172,6 +174,7 @@ def test_bare_name_in_file_reads_as_empty_value(root):
 
 
 # -- typed accessors ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("value, expected", [("1", 1), ("65535", 65535), (" 80 ", 80), ("8080", 8080)])
 def test_port_accepts(root, value, expected):
@@ -289,7 +292,10 @@ def test_directory_absolute_is_kept(root, tmp_path_factory):
     assert settings_with(root, DIR=str(elsewhere)).directory("DIR") == elsewhere.resolve()
 
 
-@pytest.mark.parametrize("value, problem", [("missing", "not an existing folder"), ("envs/defaults.env", "not an existing folder"), (" ", "is empty")])
+@pytest.mark.parametrize(
+    "value, problem",
+    [("missing", "not an existing folder"), ("envs/defaults.env", "not an existing folder"), (" ", "is empty")],
+)
 def test_directory_refuses(root, value, problem):
     with pytest.raises(ConfigError) as caught:
         settings_with(root, DIR=value).directory("DIR")
@@ -327,8 +333,14 @@ def test_number_accepts_within_range(root, value, expected):
 
 @pytest.mark.parametrize(
     "value, problem",
-    [("0.05", "out of range"), ("3601", "out of range"), ("nan", "out of range"), ("inf", "out of range"),
-     ("fast", "not a number"), ("", "not a number")],
+    [
+        ("0.05", "out of range"),
+        ("3601", "out of range"),
+        ("nan", "out of range"),
+        ("inf", "out of range"),
+        ("fast", "not a number"),
+        ("", "not a number"),
+    ],
 )
 def test_number_refuses(root, value, problem):
     with pytest.raises(ConfigError) as caught:
@@ -336,7 +348,9 @@ def test_number_refuses(root, value, problem):
     assert_one_line_naming(caught.value, "X=", "(from environment)", problem)
 
 
-@pytest.mark.parametrize("value, problem", [("4", "out of range"), ("-1", "out of range"), ("1.5", "not a whole number")])
+@pytest.mark.parametrize(
+    "value, problem", [("4", "out of range"), ("-1", "out of range"), ("1.5", "not a whole number")]
+)
 def test_integer_refuses(root, value, problem):
     with pytest.raises(ConfigError) as caught:
         settings_with(root, X=value).integer("X", 0, 3)
@@ -369,6 +383,7 @@ def test_error_for_value_with_newline_stays_one_line(root):
 
 
 # -- set_local_value ------------------------------------------------------------------------
+
 
 def test_set_local_value_creates_dotenv(tmp_path):
     assert set_local_value(tmp_path, "WORKSHOP_PROFILE", "offline") is True

@@ -13,9 +13,7 @@ if str(ROOT) not in sys.path:
 
 from workshop.errors import ConfigError, WorkshopError, describe, describe_docker_failure, last_line  # noqa: E402
 
-NOT_RUNNING = (
-    "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n"
-)
+NOT_RUNNING = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n"
 PERMISSION = (
     "permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: "
     'Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.24/containers/json": dial unix /var/run/docker.sock: '
@@ -43,6 +41,7 @@ def no_docker_host(monkeypatch):
 
 # -- last_line ------------------------------------------------------------------------------
 
+
 def test_last_line_strips_cli_and_daemon_prefixes_and_final_period():
     assert last_line(PORT_TAKEN) == (
         "driver failed programming external connectivity on endpoint web (0123abcd): "
@@ -60,6 +59,7 @@ def test_last_line_of_nothing_is_empty(text):
 
 
 # -- describe_docker_failure ----------------------------------------------------------------
+
 
 def test_daemon_not_running_names_the_default_socket():
     message = describe_docker_failure(NOT_RUNNING, 1)
@@ -93,7 +93,9 @@ def test_missing_compose_plugin():
 
 
 def test_other_failure_is_its_last_line():
-    assert describe_docker_failure(PORT_TAKEN, 125).endswith("Bind for 127.0.0.1:8080 failed: port is already allocated")
+    assert describe_docker_failure(PORT_TAKEN, 125).endswith(
+        "Bind for 127.0.0.1:8080 failed: port is already allocated"
+    )
 
 
 @pytest.mark.parametrize("stderr", [None, "", "\n"])
@@ -107,6 +109,7 @@ def test_docker_failure_is_one_line(stderr):
 
 
 # -- describe -------------------------------------------------------------------------------
+
 
 def test_describe_docker_exception_uses_its_stderr():
     assert describe(docker_error(NOT_RUNNING)).startswith("Docker daemon unreachable")

@@ -78,7 +78,9 @@ def registry():
 def test_the_project_comes_from_workshop_project_and_the_label_prefix(tmp_path):
     write_defaults(tmp_path, "WORKSHOP_PROJECT=demo\nWORKSHOP_LABEL_PREFIX=com.example\n")
     settings = Settings.load(root=tmp_path, environ={}, registry=registry())
-    assert Project(settings.get("WORKSHOP_PROJECT"), settings.get("WORKSHOP_LABEL_PREFIX")) == Project("demo", "com.example")
+    assert Project(settings.get("WORKSHOP_PROJECT"), settings.get("WORKSHOP_LABEL_PREFIX")) == Project(
+        "demo", "com.example"
+    )
 
 
 def test_a_bad_project_name_is_refused_naming_it(tmp_path):

@@ -28,8 +28,12 @@ def test_the_repository_forces_lf_checkouts():
 
 
 def test_no_committed_text_file_has_crlf():
-    suspects = [*ROOT.glob("envs/*.env"), ROOT / ".ci" / "run", *ROOT.glob("examples/**/Dockerfile"),
-                ROOT / "docker-compose.yml"]
+    suspects = [
+        *ROOT.glob("envs/*.env"),
+        ROOT / ".ci" / "run",
+        *ROOT.glob("examples/**/Dockerfile"),
+        ROOT / "docker-compose.yml",
+    ]
     assert [p for p in suspects if b"\r\n" in p.read_bytes()] == []
 
 

@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 from invoke import Program
-from invoke.parser import Parser, ParserContext
 from invoke.exceptions import ParseError
+from invoke.parser import Parser, ParserContext
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from readmes import READMES, expected_pattern, invoke_commands, sessions  # noqa: E402
+
 from tasks import ns  # noqa: E402
 
 COMMANDS = [(path.relative_to(ROOT), argv) for path in READMES for argv in invoke_commands(path)]

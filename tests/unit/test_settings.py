@@ -36,7 +36,7 @@ def test_the_generated_files_are_up_to_date():
 
 
 def test_defaults_env_holds_every_declared_default_and_nothing_else():
-    assert DEFAULTS == {setting.name: setting.default for setting in REGISTRY}
+    assert {setting.name: setting.default for setting in REGISTRY} == DEFAULTS
 
 
 def test_every_setting_has_a_help_line_and_a_default_that_passes_its_check():
@@ -118,6 +118,7 @@ def test_a_setting_declared_twice_is_refused():
 
 # -- cross-setting rule: one address and port published by two examples -------------------------
 
+
 def test_two_examples_on_one_address_and_port_fail_naming_both_settings():
     shared = settings(NGINX_PORT="5000", APP_PORT="5000")
     for name, other in (("NGINX_PORT", "APP_PORT"), ("APP_PORT", "NGINX_PORT")):
@@ -139,6 +140,7 @@ def test_different_ports_do_not_clash_and_a_wrong_other_port_is_left_to_its_own_
 
 
 # -- a task reads only what it uses ---------------------------------------------------------
+
 
 def test_a_wrong_setting_does_not_stop_reading_an_unrelated_one():
     broken = settings(NGINX_PORT="abc", DAEMON_INTERVAL="soon")
