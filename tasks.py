@@ -12,7 +12,7 @@ from workshop.example import Workshop
 from workshop.generate import settings
 from workshop.inventory import clean, status
 from workshop.provision import setup
-from workshop.testing import test
+from workshop.testing import lint, test
 from workshop.tour import tour
 
 shop = Workshop.of(
@@ -22,4 +22,4 @@ shop = Workshop.of(
     curl,
     compose,
 )
-ns = shop.collection(setup, test, doctor, status, clean, tour, up, down, settings)
+ns = shop.collection(setup, test, lint, doctor, status, clean, tour, up, down, settings)

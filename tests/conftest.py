@@ -30,7 +30,7 @@ from workshop.engine import Project  # noqa: E402
 from workshop.errors import describe_docker_failure  # noqa: E402
 
 SESSION_TAG = uuid.uuid4().hex[:8]
-TEST_PROJECT = f"wstest-{SESSION_TAG}"
+TEST_PROJECT = f"wstest-{SESSION_TAG}"  # starts with TEST_PREFIX
 
 
 def in_ci() -> bool:
@@ -50,6 +50,70 @@ def engine_problem() -> str | None:
     except DockerException as exc:
         return describe_docker_failure(exc.stderr, exc.return_code)
     return None
+
+
+# -- the user's own resources: the suite must leave them exactly as they were -----------------
+
+TEST_PREFIX = "wstest-"  # every test project's name starts with it
+_SNAPSHOT: dict = {}
+
+
+def made_by_a_test(labels: dict | None) -> bool:
+    """True for a resource a test made: some project label of ours or of compose names a test project."""
+    return any(
+        value.startswith(TEST_PREFIX)
+        for key, value in (labels or {}).items()
+        if key.endswith((".project", ".built-by"))
+    )
+
+
+def user_resources() -> dict[str, object]:
+    """Everything on the engine a test did not make, and the repository's .env, as comparable values."""
+    from python_on_whales import DockerClient
+
+    client = DockerClient()
+    env = ROOT / ".env"
+    containers = [c for c in client.container.list(all=True) if not made_by_a_test(c.config.labels)]
+    return {
+        "containers": sorted((c.id, c.name, c.state.status) for c in containers),
+        "images": sorted(i.id for i in client.image.list(all=True) if not made_by_a_test(i.config.labels)),
+        "volumes": sorted(v.name for v in client.volume.list() if not made_by_a_test(v.labels)),
+        "networks": sorted(n.id for n in client.network.list() if not made_by_a_test(n.labels)),
+        ".env": env.read_bytes() if env.exists() else None,
+    }
+
+
+def runs_integration(session) -> bool:
+    """This process is the one in charge (not an xdist worker) and integration tests may run."""
+    return not hasattr(session.config, "workerinput") and "not integration" not in (
+        session.config.getoption("markexpr") or ""
+    )
+
+
+def pytest_sessionstart(session):
+    if runs_integration(session) and engine_problem() is None:
+        _SNAPSHOT["before"] = user_resources()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """After the integration tests: the user's containers, images (by id), volumes, networks and
+    .env are exactly as before; if not, the run fails, saying what changed."""
+    before = _SNAPSHOT.get("before")
+    if before is None:
+        return
+    after = user_resources()
+    changed = {kind: (before[kind], after[kind]) for kind in before if before[kind] != after[kind]}
+    if changed:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        for kind, (was, now) in changed.items():
+            detail = (
+                "changed"
+                if kind == ".env"
+                else f"gone: {sorted(set(was) - set(now))}; new: {sorted(set(now) - set(was))}"
+            )
+            if reporter:
+                reporter.write_line(f"FAILED the suite changed the user's {kind}: {detail}", red=True)
+        session.exitstatus = 1
 
 
 def pytest_collection_modifyitems(config, items):
@@ -165,11 +229,26 @@ def remove_project(client, project: str) -> None:
         client.image.remove(image, force=True)
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port nothing listens on right now, on 127.0.0.1."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A TCP port nothing listens on right now, on 127.0.0.1, never one this session handed
+    out before (two settings never get the same port). Each pytest-xdist worker draws from a
+    range of its own, so workers do not hand out the same port either."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    low = 20000 + 5000 * (int(worker) if worker.isdigit() else 0)
+    for port in range(low, low + 5000):
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError("no free port left in this worker's range")
 
 
 @pytest.fixture

@@ -82,6 +82,11 @@ class Ctx(Context):
         """The checked value of the declared setting ``name``."""
         return self.settings.get(name)
 
+    def check(self, names: list[str]) -> None:
+        """Check every setting in ``names`` now (a task that runs others checks theirs first)."""
+        for name in names:
+            self.get(name)
+
     @property
     def project(self) -> Project:
         """Who we are on the engine: project name and label namespace."""
@@ -118,7 +123,11 @@ class WorkshopTask(Task):
     """invoke's Task, with the Ctx, one-line failures and checked numeric options."""
 
     def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
-        arguments = super().get_arguments(ignore_unknown_help)
+        kept = dict(self.help)  # invoke pops each help text as it reads it: a second call would have none
+        try:
+            arguments = super().get_arguments(ignore_unknown_help)
+        finally:
+            self.help = kept
         for argument in arguments:
             if argument.kind in (int, float):
                 argument.__class__ = _CheckedArgument

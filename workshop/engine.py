@@ -192,6 +192,13 @@ def ensure_image(client: DockerClient, image: str, setting: str) -> bool:
     return True
 
 
+def ensure_images(c: Ctx, settings: Iterable[str]) -> None:
+    """Every image the settings name is on the engine (pulled if it must be), before anything
+    is built or started: a missing one is one line naming its setting."""
+    for name in settings:
+        ensure_image(c.docker, c.get(name), name)
+
+
 def is_missing_image(exc: BaseException) -> bool:
     """True if a failed ``docker run --pull never`` failed only because the image is absent."""
     return type(exc).__name__ == "NoSuchImage" or "no such image" in (getattr(exc, "stderr", "") or "").lower()
@@ -311,15 +318,16 @@ def ensure_network(client: DockerClient, project: Project) -> str:
     return found[0].id
 
 
-def build_service(c: Ctx, file: str | Path, service: str) -> None:
+def build_service(c: Ctx, file: str | Path, service: str, images: Iterable[str] = ()) -> None:
     """Build one service of one of our compose files (``docker compose build SERVICE``),
     its log streamed to stderr.
 
     ``docker compose build`` works with and without buildx, which neither python-on-whales'
     ``docker.build`` (buildx only) nor ``legacy_build`` (breaks where buildx is the default) does.
     """
-    client = c.compose(file)
+    client = c.compose(file)  # checks every setting the file interpolates
     require_engine(client)
+    ensure_images(c, images)  # what the build starts FROM (setting names)
     copy_output(client.compose.build([service], stream_logs=True), progress=True)
 
 

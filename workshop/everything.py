@@ -57,6 +57,8 @@ def has_data(c: Ctx, example) -> bool:
 def up(c: Ctx):
     """Start every long-running example side by side (the daemon, nginx, the compose stack)."""
     services = c.shop.services()
+    for example, _ in services:
+        c.check(c.shop.settings_of(example))  # a wrong value stops `up` before anything starts
     before = {example.name: is_up(c, service) for example, service in services}
     say(f"starting {', '.join(before)} side by side (the stack waits until it is healthy)")
     run_side_by_side(

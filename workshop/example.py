@@ -114,6 +114,7 @@ class Workshop:
 
     examples: tuple[Example, ...]
     registry: Registry
+    root: Collection | None = None
 
     @classmethod
     def of(cls, *examples: Example) -> Workshop:
@@ -128,20 +129,23 @@ class Workshop:
             root.add_task(found)
         for example in self.examples:
             root.add_collection(example.collection)
+        self.root = root
         root.configure({"workshop": {"shop": self}})
         return root
 
     def task(self, name: str) -> Task:
-        """The task called ``name`` (``nginx.up``) among the examples' collections."""
-        collection_name, _, task_name = name.partition(".")
-        for example in self.examples:
-            if example.collection.name == collection_name:
-                return example.collection[task_name]
-        raise KeyError(name)
+        """The task called ``name`` (``nginx.up``, ``status``) in the assembled collection."""
+        if self.root is None:
+            raise KeyError(f"{name}: the collection is not assembled yet")
+        return self.root[name]
 
     def services(self) -> list[tuple[Example, Service]]:
         """The long-running examples, which `up` starts and `down` stops, with their services."""
         return [(example, example.service) for example in self.examples if example.service is not None]
+
+    def settings_of(self, example: Example) -> list[str]:
+        """The settings an example's tasks read: the workshop's own and those declared as used by it."""
+        return [s.name for s in self.registry if not s.used_by or example.name in s.used_by]
 
     def image_settings(self) -> list[str]:
         """Every image setting the examples run or build FROM (BASE_IMAGE first)."""

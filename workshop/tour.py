@@ -120,6 +120,8 @@ def tour(c: Ctx, keep=False, step=False):
             "run `invoke tour --step` in a terminal, or drop --step"
         )
     steps = [example for example in c.shop.examples if example.tour is not None]
+    for example in steps:
+        c.check(c.shop.settings_of(example))  # a wrong value stops the tour before its first step
     before = {e.name for e in steps if e.tour and e.tour.spare_existing and present(c, e)}
     started: list[Example] = []
     failure: WorkshopError | None = None

@@ -11,7 +11,7 @@ from invoke import Collection
 
 from workshop.cli import Ctx, Ran, say, task
 from workshop.display import table
-from workshop.engine import copy_output, holds_port, published, require_engine
+from workshop.engine import copy_output, ensure_images, holds_port, published, require_engine
 from workshop.errors import WorkshopError, last_line
 from workshop.example import Example, Move, Service, Standin, Step, expect
 from workshop.probe import get, http_url, port_is_free
@@ -22,6 +22,7 @@ COMPOSE_FILE = "docker-compose.yml"
 STANDINS_FILE = "examples/compose/standins/compose.yml"
 APP_SERVICE = "app"
 STACK_SERVICES = ["app", "redis"]
+IMAGES = ("REDIS_IMAGE", "PYTHON_IMAGE")  # what the stack runs or builds FROM
 COUNT = re.compile(r"seen (\d+) times")
 
 SETTINGS = (
@@ -112,6 +113,7 @@ def stack(c: Ctx):
     client = c.compose(c.get("WORKSHOP_COMPOSE_FILE"))
     check_compose_file(client, c)
     require_engine(client)
+    ensure_images(c, IMAGES)  # what the stack runs or builds FROM: one line if one is missing
     return client
 
 
@@ -330,7 +332,7 @@ compose = Example(
     name=EXAMPLE,
     collection=Collection("compose", up, hit, down, volumes, ps, logs, build),
     settings=SETTINGS,
-    images=("REDIS_IMAGE", "PYTHON_IMAGE"),
+    images=IMAGES,
     standins=(
         Standin("REDIS_IMAGE", "STANDIN_REDIS_IMAGE", STANDINS_FILE, "redis-standin"),
         Standin("PYTHON_IMAGE", "STANDIN_PYTHON_IMAGE", STANDINS_FILE, "python-standin"),

@@ -75,8 +75,7 @@ def results_dir(c: Ctx) -> Path:
 def build_image(c: Ctx) -> tuple[str, str]:
     """`docker compose build curl`, then tag name:latest as well. Return the two tags."""
     versioned, latest = image_tags(c)
-    c.get("BASE_IMAGE")
-    build_service(c, COMPOSE_FILE, SERVICE)
+    build_service(c, COMPOSE_FILE, SERVICE, images=["BASE_IMAGE"])
     c.docker.image.tag(versioned, latest)
     return versioned, latest
 

@@ -238,7 +238,7 @@ def inspect(c: Ctx, json_=False):
         from python_on_whales.utils import run
 
         # exactly what `docker inspect` prints: the CLI, with this client's own connection options
-        document: str = run([*c.docker.client_config.docker_cmd, "container", "inspect", container.id])
+        document = run([*c.docker.client_config.docker_cmd, "container", "inspect", container.id], return_stderr=False)
         write("stdout", document.encode() + b"\n")
         return
     for field, value in summary(container, c.project):

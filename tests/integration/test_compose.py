@@ -105,8 +105,14 @@ def test_a_killed_redis_loses_no_acknowledged_hit_and_the_app_recovers_alone(sta
 
     visitor = threading.Thread(target=visit_until_stopped)
     visitor.start()
+
+    def answered(after: int = 0) -> int:
+        return sum(1 for status, _ in observed[after:] if status == 200)
+
     try:
-        time.sleep(1.0)
+        deadline = time.monotonic() + 30
+        while answered() < 20 and time.monotonic() < deadline:  # some hits counted before the kill
+            time.sleep(0.05)
         docker_client.container.kill(redis)
         deadline = time.monotonic() + 30
         while not any(status == 503 for status, _ in observed) and time.monotonic() < deadline:
@@ -122,7 +128,10 @@ def test_a_killed_redis_loses_no_acknowledged_hit_and_the_app_recovers_alone(sta
         deadline = time.monotonic() + 60
         while not answered_after_503() and time.monotonic() < deadline:
             time.sleep(0.1)
-        time.sleep(0.5)
+        back = len(observed)
+        deadline = time.monotonic() + 30
+        while answered(back) < 20 and time.monotonic() < deadline:  # and some counted after it
+            time.sleep(0.05)
     finally:
         stop.set()
         visitor.join(timeout=30)
@@ -235,21 +244,6 @@ def test_a_taken_app_port_fails_in_one_line_with_nothing_created(workshop, resou
         holder.bind(("127.0.0.1", port))
         holder.listen()
         workshop.run("compose.up", timeout=600).one_line_error("APP_PORT", str(port), "already in use")
-    assert all(not found for found in resources(workshop.project).values())
-
-
-@pytest.mark.parametrize(
-    "setting, value, words",
-    [
-        ("REDIS_PORT", "six-three-seven-nine", ["REDIS_PORT", "not a whole number"]),
-        ("APP_PORT", "99999", ["APP_PORT", "out of range"]),
-        ("REDIS_APPENDFSYNC", "sometimes", ["REDIS_APPENDFSYNC", "always"]),
-        ("BUILD_CA_BUNDLE", "/no/such/bundle.pem", ["BUILD_CA_BUNDLE", "not an existing file"]),
-        ("REDIS_IMAGE", "Redis", ["REDIS_IMAGE"]),
-    ],
-)
-def test_a_bad_stack_setting_fails_in_one_line_with_nothing_created(workshop, resources, setting, value, words):
-    workshop.run("compose.up", **{setting: value}).one_line_error(*words)
     assert all(not found for found in resources(workshop.project).values())
 
 

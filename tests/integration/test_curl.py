@@ -57,13 +57,6 @@ def test_an_http_error_fails_the_run_and_leaves_no_results(workshop):
     assert not results_of(workshop).exists()
 
 
-@pytest.mark.parametrize("value", ["ftp://example.com/", "example.com", "http://", "javascript:alert(1)"])
-def test_a_non_http_site_url_is_refused_before_any_container_or_build(workshop, resources, value):
-    workshop.run("curl.run", SITE_URL=value).one_line_error("SITE_URL", "http(s)")
-    workshop.run("curl.run", "--site-url", value).one_line_error("--site-url", "http(s)")
-    assert all(not found for found in resources(workshop.project).values())
-
-
 def test_tls_is_verified_an_untrusted_certificate_fails(workshop, docker_client, tmp_path):
     """A server with a self-signed certificate, on the same network: curl must refuse it."""
     subprocess.run(

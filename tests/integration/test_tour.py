@@ -121,9 +121,16 @@ def test_a_failing_step_stops_the_tour_in_one_line_naming_it_and_nothing_is_left
     assert resources(workshop.project)["containers"] == []
 
 
-def test_a_step_failing_after_nginx_started_removes_nginx_and_only_what_is_there(workshop, resources):
+def test_a_wrong_setting_stops_the_tour_before_its_first_step(workshop, resources):
     result = workshop.run("tour", timeout=600, CURL_VERSION="not a tag")
-    result.one_line_error("tour step 4/5 (curl)", "`invoke curl.build`", "CURL_VERSION")
+    result.one_line_error("CURL_VERSION", "(from environment)", "not a valid image tag")
+    assert "Step 1/5" not in result.stdout
+    assert all(not found for found in resources(workshop.project).values())
+
+
+def test_a_step_failing_after_nginx_started_removes_nginx_and_only_what_is_there(workshop, resources):
+    result = workshop.run("tour", timeout=600, BASE_IMAGE="docker-workshop/absent:never")
+    result.one_line_error("tour step 4/5 (curl)", "`invoke curl.build`", "BASE_IMAGE", "invoke setup")
     cleanup = result.stdout.split("=== Cleaning up what the tour started ===")[1]
     assert "$ invoke nginx.down\n" in cleanup
     assert "curl.clean" not in cleanup and "daemon.rm" not in cleanup and "compose.down" not in cleanup
@@ -174,8 +181,9 @@ def test_step_waits_for_enter_between_steps_and_end_of_input_stops_and_cleans_up
     seen: list[str] = []
     try:
         read_until(child.stdout.fileno(), "[Enter] step 2/5", seen)
-        time.sleep(1)
-        assert "Step 2/5" not in "".join(seen)  # it waits
+        # it waits: step 2 starts the daemon container, and there is none while the prompt stands
+        assert resources(workshop.project)["containers"] == []
+        assert "Step 2/5" not in "".join(seen)
         os.write(controller, b"\n")
         read_until(child.stdout.fileno(), "[Enter] step 3/5", seen)
         os.write(controller, b"\x04")  # Ctrl-D: end of input

@@ -1,11 +1,10 @@
-"""The workshop-wide tasks against the real engine: `invoke status`, `invoke clean` (scoped to
-this project's label, data only with --volumes) and `invoke doctor` (read-only checks)."""
+"""`invoke status` and `invoke clean` against the real engine: the inventory by labels, and a
+clean that removes this project's resources only, data only with --volumes."""
 
 from __future__ import annotations
 
 import json
 import re
-import socket
 import tarfile
 import uuid
 from contextlib import contextmanager
@@ -267,53 +266,3 @@ def test_a_container_made_by_hand_from_a_project_labelled_image_is_not_ours(work
     finally:
         if docker_client.container.exists(by_hand):
             docker_client.container.remove(by_hand, force=True)
-
-
-# -- doctor ---------------------------------------------------------------------------------
-
-
-def test_doctor_passes_with_only_checks_and_information_and_creates_nothing(workshop, resources):
-    result = workshop.run("doctor").ok()
-    lines = [line for line in result.stdout.splitlines() if line.strip()]
-    assert lines[-1] == "all checks passed", result.stdout
-    for line in lines[:-1]:
-        assert line.startswith(("✓ ", "i ")), f"not a pass or information line: {line!r}"
-    for subject in ("docker CLI", "daemon", "compose v2", "settings", "(NGINX_PORT) free", "(APP_PORT) free", "disk"):
-        assert any(subject in line for line in lines), f"no line about {subject}:\n{result.stdout}"
-    assert result.stderr.strip() == ""
-    assert nothing_of(resources, workshop.project)
-
-
-def doctor_failure(result) -> list[str]:
-    """Assert doctor's failure shape: exit 1, no traceback, stderr is one `error:` line. Return the ✗ lines."""
-    assert result.returncode == 1, f"doctor exited {result.returncode}\n{result.stdout}\n{result.stderr}"
-    assert "Traceback" not in result.stdout + result.stderr, result.stderr
-    errors = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(errors) == 1 and errors[0].startswith("error: "), result.stderr
-    assert "check(s) failed" in errors[0]
-    return [line for line in result.stdout.splitlines() if line.startswith("✗ ")]
-
-
-def test_doctor_fails_on_a_taken_nginx_port_naming_it(workshop, resources):
-    port = int(workshop.env["NGINX_PORT"])
-    with socket.socket() as holder:
-        holder.bind(("127.0.0.1", port))
-        holder.listen()
-        failed = doctor_failure(workshop.run("doctor"))
-    assert len(failed) == 1, failed
-    assert "NGINX_PORT" in failed[0] and str(port) in failed[0] and "taken" in failed[0]
-    assert nothing_of(resources, workshop.project)
-
-
-def test_doctor_fails_on_a_bad_setting_naming_it(workshop, resources):
-    failed = doctor_failure(workshop.run("doctor", REDIS_PORT="abc"))
-    assert any("REDIS_PORT" in line and "'abc'" in line for line in failed), failed
-    assert nothing_of(resources, workshop.project)
-
-
-def test_doctor_fails_on_an_unreachable_daemon_saying_so(workshop, resources):
-    failed = doctor_failure(workshop.run("doctor", DOCKER_HOST="unix:///nonexistent.sock"))
-    assert any("daemon" in line and "unreachable" in line and "unix:///nonexistent.sock" in line for line in failed), (
-        failed
-    )
-    assert nothing_of(resources, workshop.project)

@@ -1,0 +1,145 @@
+"""Two `nginx.up` at the same moment end with one container and one network, and `nginx.up`
+copes with a duplicate of the shared network (docker 20.10 allows two of one name)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import urllib.request
+
+import pytest
+from conftest import ROOT
+
+from tasks import shop
+from workshop.config import Settings
+from workshop.engine import Project
+
+SETTINGS = shop.registry.settings
+
+pytestmark = pytest.mark.integration
+
+COMMITTED_PAGE = ROOT / "examples" / "nginx" / "html" / "index.html"
+
+
+def ours(project: str) -> Project:
+    return Project(project, Settings.load().label_prefix("WORKSHOP_LABEL_PREFIX"))
+
+
+def label_filter(project: str, example: str | None = None) -> list[tuple[str, str]]:
+    return ours(project).filters(example)
+
+
+def snapshot(client, project: str) -> dict[str, list]:
+    """The engine's state for ``project``: containers (name, state, id), image ids, volume and network names."""
+    filters = label_filter(project)
+    return {
+        "containers": sorted((c.name, c.state.status, c.id) for c in client.container.list(all=True, filters=filters)),
+        "images": sorted(i.id for i in client.image.list(filters=ours(project).image_filters())),
+        "volumes": sorted(v.name for v in client.volume.list(filters=filters)),
+        "networks": sorted(n.name for n in client.network.list(filters=filters)),
+    }
+
+
+def nothing_of(resources, project: str) -> bool:
+    return all(not found for found in resources(project).values())
+
+
+# -- concurrency ----------------------------------------------------------------------------
+
+
+def networks_named(client, name: str) -> list:
+    """Every network called exactly ``name``, ours or not (the name filter matches substrings)."""
+    return [n for n in client.network.list(filters=[("name", name)]) if n.name == name]
+
+
+def page_status(port: str) -> int:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as answer:
+        body = answer.read()
+        assert body == COMMITTED_PAGE.read_bytes()
+        return answer.status
+
+
+def test_two_nginx_up_at_the_same_moment_leave_one_running_container_and_one_network(
+    workshop, docker_client, resources
+):
+    network = f"{workshop.project}-net"
+    for round_number in (1, 2, 3):
+        processes = [
+            subprocess.Popen(
+                workshop.command("nginx.up"),
+                cwd=ROOT,
+                env=workshop.environ(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+            )
+            for _ in range(2)
+        ]
+        outputs = []
+        for process in processes:
+            try:
+                outputs.append(process.communicate(timeout=300))
+            except subprocess.TimeoutExpired:
+                for started in processes:
+                    if started.poll() is None:
+                        os.killpg(started.pid, signal.SIGKILL)
+                raise
+        for process, (out, err) in zip(processes, outputs, strict=True):
+            if process.returncode == 0:
+                continue
+            pytest.fail(f"round {round_number}: nginx.up exited {process.returncode}\n{out}\n{err}")
+        assert any("serving" in out for out, _ in outputs), outputs
+        found = docker_client.container.list(all=True, filters=label_filter(workshop.project, "nginx"))
+        assert len(found) == 1, f"round {round_number}: {[c.name for c in found]}"
+        assert found[0].name == workshop.env["NGINX_NAME"] and found[0].state.running
+        assert page_status(workshop.env["NGINX_PORT"]) == 200
+        assert len(networks_named(docker_client, network)) == 1, f"round {round_number}: two networks {network}"
+        workshop.run("nginx.down").ok()
+        workshop.run("clean").ok()  # the network too, so that the next round races on creating it
+        assert nothing_of(resources, workshop.project)
+
+
+def create_network_allowing_duplicates(name: str, labels: dict[str, str]) -> str:
+    """POST /networks/create with CheckDuplicate=false: what two racing `docker network create` can produce."""
+    host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    if not host.startswith("unix://"):
+        pytest.skip(f"needs the engine's unix socket, DOCKER_HOST is {host}")
+    path = host[len("unix://") :]
+
+    class UnixConnection(http.client.HTTPConnection):
+        def connect(self):
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.settimeout(self.timeout)
+            self.sock.connect(path)
+
+    connection = UnixConnection("localhost", timeout=30)
+    try:
+        body = json.dumps({"Name": name, "CheckDuplicate": False, "Labels": labels})
+        connection.request("POST", "/networks/create", body, {"Content-Type": "application/json"})
+        answer = connection.getresponse()
+        data = answer.read()
+    finally:
+        connection.close()
+    if answer.status == 409:
+        pytest.skip("this engine refuses duplicate network names, so the race cannot leave two")
+    assert answer.status == 201, data
+    return json.loads(data)["Id"]
+
+
+def test_nginx_up_succeeds_while_a_duplicate_of_the_shared_network_exists(workshop, docker_client):
+    prefix = Settings.load().label_prefix("WORKSHOP_LABEL_PREFIX")
+    labels = {f"{prefix}.project": workshop.project, f"{prefix}.example": "shared"}
+    network = f"{workshop.project}-net"
+    for _ in range(2):
+        create_network_allowing_duplicates(network, labels)
+    assert len(networks_named(docker_client, network)) == 2
+    result = workshop.run("nginx.up")
+    assert result.returncode == 0, result.stderr
+    assert page_status(workshop.env["NGINX_PORT"]) == 200
+    assert len(networks_named(docker_client, network)) == 1  # the unused duplicate was removed

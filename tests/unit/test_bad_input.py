@@ -1,0 +1,91 @@
+"""Every wrong value of every setting stops the task that uses it with one line naming the
+setting, where it came from and the fix, before the task touches the engine or the disk.
+
+Each case runs its task in this process, with the wrong value in the environment and
+DOCKER_HOST pointing at a socket that does not exist: a task that reached for the engine
+before checking its settings would fail with "Docker daemon unreachable" instead. That no
+container, image, volume or network is created is proven against the real engine, once per
+task, by tests/integration/test_bad_input.py.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from invoke import Config, Context
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bad_values import CASES  # noqa: E402
+
+import tasks  # noqa: E402
+from workshop.cli import run_task  # noqa: E402
+
+UNREACHABLE = "unix:///nonexistent/docker.sock"
+
+
+def test_the_table_covers_every_setting():
+    covered = {param.values[0].setting for param in CASES}
+    assert set(tasks.shop.registry.settings) - covered == set(), "settings with no bad-input case"
+    assert covered <= set(tasks.shop.registry.settings)
+
+
+def test_the_table_covers_every_task_that_reads_a_setting():
+    covered = {param.values[0].task for param in CASES}
+    # `doctor` reports wrong values as findings (tests/integration/test_doctor.py); `down` stops
+    # what it can whatever a setting says; the others read no setting of their own or only
+    # settings whose wrong values are covered through another task of the same example
+    without = {
+        "doctor",
+        "down",
+        "test",
+        "lint",
+        "settings",
+        "hello.shell",
+        "nginx.open",
+        "compose.hit",
+        "compose.ps",
+        "compose.logs",
+        "compose.volumes",
+        "compose.down",
+        "daemon.status",
+        "status",
+        "curl.images",
+        "curl.clean",
+        "nginx.inspect",
+        "nginx.logs",
+        "nginx.down",
+        "daemon.stop",
+        "daemon.rm",
+        "daemon.logs",
+    }
+    assert set(tasks.ns.task_names) - covered <= without
+
+
+@pytest.fixture
+def in_process(monkeypatch, tmp_path):
+    """Run a task here, with an unreachable engine and a results folder of the test's own."""
+    monkeypatch.setenv("DOCKER_HOST", UNREACHABLE)
+    monkeypatch.setenv("CURL_RESULTS_DIR", str(tmp_path / "vol"))
+    context = Context(config=Config(overrides={"workshop": {"shop": tasks.shop}}))
+    return lambda name, **environ: (
+        [monkeypatch.setenv(key, value) for key, value in environ.items()],
+        run_task(context, name),
+    )[1]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_wrong_value_stops_its_task_in_one_line_before_it_reaches_the_engine(in_process, tmp_path, case):
+    ran = in_process(case.task, **{case.setting: case.value})
+    assert ran.code == 1, ran
+    assert ran.message.startswith("error: "), ran
+    line = ran.error
+    assert "\n" not in line and "Docker daemon unreachable" not in line, line
+    for word in (case.setting, "(from environment)", *case.words):
+        assert word in line, f"{word!r} not in {line!r}"
+    if case.setting != "CURL_RESULTS_DIR":
+        assert not (tmp_path / "vol").exists(), "the results folder was created"
