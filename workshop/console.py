@@ -19,8 +19,8 @@ _ECHO_LOCK = threading.Lock()
 
 @dataclass
 class Capture:
-    """What a task printed, kept per stream; ``echo`` also copies it to our stdout as it comes
-    (except ``error:`` lines, which the caller reports in its own words)."""
+    """What a task printed, kept per stream; ``echo`` also copies it to our own stdout or stderr
+    as it comes (except ``error:`` lines, which the caller reports in its own words)."""
 
     echo: bool = False
     chunks: dict[str, list[bytes]] = field(default_factory=lambda: {"stdout": [], "stderr": []})
@@ -29,9 +29,10 @@ class Capture:
         """Keep ``data`` (and echo it)."""
         self.chunks[stream].append(data)
         if self.echo and not data.startswith(b"error: "):
+            target = sys.stdout if stream == "stdout" else sys.stderr
             with _ECHO_LOCK:
-                sys.stdout.buffer.write(data)
-                sys.stdout.flush()
+                target.buffer.write(data)
+                target.flush()
 
     def text(self, stream: str) -> str:
         """Everything written to ``stream`` so far."""

@@ -336,6 +336,11 @@ def require_engine(client: DockerClient) -> None:
     client.system.info()
 
 
+#: what Compose prints on every build where buildx is missing, which is expected here: builds
+#: go through `docker compose build` on purpose (`invoke doctor` reports buildx for information)
+COMPOSE_NOISE = (b"configured to build using Bake, but buildx isn't installed",)
+
+
 def _is_cli_noise(chunk: bytes, after_cli_error: bool) -> bool:
     """The docker CLI's own error lines (we report those as one line), not the container's output."""
     return chunk.startswith(b"docker: ") or (
@@ -360,6 +365,8 @@ def copy_output(
     for source, chunk in output:
         if source == "stderr" and not show_stderr:
             continue  # kept by python-on-whales for the exception, reported by the caller
+        if progress and any(noise in chunk for noise in COMPOSE_NOISE):
+            continue
         if hide_cli_errors and source == "stderr" and _is_cli_noise(chunk, after_cli_error):
             after_cli_error = True
             continue

@@ -95,6 +95,9 @@ def clean_up(c: Ctx, started: list[Example], before: set[str]) -> list[Ran]:
         ran = show_and_run(c, name, options)
         if not ran.ok:
             failed.append(ran)
+    network = c.project.network
+    if [n for n in c.docker.network.list(filters=c.project.filters()) if n.name == network]:
+        say(f"The examples' shared network {network} stays (it costs nothing); `invoke clean` removes it.")
     return failed
 
 

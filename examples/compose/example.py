@@ -200,8 +200,20 @@ def hit(c: Ctx):
         raise WorkshopError(f"nothing answers at {url} ({exc}); start the stack with `invoke compose.up`") from None
     text = response.body.decode(errors="replace").strip()
     if response.status != 200:
-        raise WorkshopError(f"{url} answered {response.status}: {text}")
+        troubled = [f"{service} is {state}" for service, state in service_states(c).items() if state != "healthy"]
+        why = f" ({', '.join(troubled)}; `invoke compose.up` brings the stack back)" if troubled else ""
+        raise WorkshopError(f"{url} answered {response.status}: {text}{why}")
     say(text)
+
+
+def service_states(c: Ctx) -> dict[str, str]:
+    """Each service of the stack: its health, its state when it has none, or "missing"."""
+    states = dict.fromkeys(STACK_SERVICES, "missing")
+    for container in project_only(c).compose.ps(all=True):
+        service = (container.config.labels or {}).get("com.docker.compose.service", "")
+        health = container.state.health.status if container.state.health else None
+        states[service] = health or container.state.status or "unknown"
+    return states
 
 
 @task(help={"volumes": "also delete the stack's volumes: the hit count is lost"})
@@ -210,6 +222,10 @@ def down(c: Ctx, volumes=False):
     client = project_only(c)
     require_engine(client)
     names = [volume.name for volume in stack_volumes(c)]
+    if not client.compose.ps(all=True) and not (volumes and names):
+        kept = f"; data kept in volume(s) {', '.join(names)}" if names else ""
+        say(f"the stack is not running: nothing to remove{kept}")
+        return
     copy_output(client.compose.down(volumes=volumes, remove_orphans=True, stream_logs=True), progress=True)
     if volumes and names:
         say(f"stack removed; deleted volume(s) {', '.join(names)}: the data is gone")
@@ -245,12 +261,15 @@ def ps(c: Ctx):
         say("the stack is not running; `invoke compose.up` starts it")
         return
     rows = []
+    found = set()
     for container in containers:
         state = container.state
         health = state.health.status if state.health else "-"
         ports = ", ".join(f"{p.host_ip}:{p.host_port}->{p.container_port}" for p in published(container))
-        service = container.config.labels.get("com.docker.compose.service", "")
-        rows.append((service, container.name, state.status, health, ports or "-"))
+        service = (container.config.labels or {}).get("com.docker.compose.service", "")
+        found.add(service)
+        rows.append((service, container.name, state.status or "", health or "-", ports or "-"))
+    rows += [(service, "-", "missing", "-", "-") for service in STACK_SERVICES if service not in found]
     say(table(("SERVICE", "CONTAINER", "STATE", "HEALTH", "PORTS"), rows))
 
 
@@ -271,6 +290,9 @@ def logs(c: Ctx, follow=False, service=None, tail=0):
         )
     if tail < 0:
         raise WorkshopError(f"--tail={tail}: must be 0 (all lines) or a positive number of lines")
+    if not client.compose.ps(all=True):
+        say("the stack is not running: no logs to show; `invoke compose.up` starts it")
+        return
     output = client.compose.logs(
         services=[service] if service else STACK_SERVICES,
         follow=follow,

@@ -4,6 +4,7 @@ list it, run it with a bind-mounted results folder, clean up."""
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -105,6 +106,26 @@ def images(c: Ctx):
     say(table(("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"), rows))
 
 
+def unreachable_example(c: Ctx, url: str) -> str | None:
+    """When the URL's host is one of our containers (an example's name setting) and curl could not
+    reach it: which example to start."""
+    from urllib.parse import urlsplit
+
+    from workshop.settings import container_name
+
+    host = urlsplit(url).hostname
+    for example, service in c.shop.services():
+        for name in c.shop.settings_of(example):
+            if c.shop.registry[name].check is container_name and c.get(name) == host:
+                container = c.docker.container.list(all=True, filters=[("name", f"^/?{host}$")])
+                if not any(ct.state.running for ct in container):
+                    return (
+                        f"{host} is the {example.name} example's container ({name}) and it is not running; "
+                        f"start it with `invoke {service.start}`"
+                    )
+    return None
+
+
 def curl_error(failed: ContainerFailed) -> str:
     """curl's own one-line reason ("curl: (60) SSL certificate problem: ..."), not its advice lines."""
     for line in failed.stderr.splitlines():
@@ -147,10 +168,11 @@ def run(c: Ctx, site_url=None):
         build_image(c)
     user, owner = container_user(client.image.inspect(versioned).config.user or "")
     results = folder / RESULTS_NAME
-    results.unlink(missing_ok=True)
-    results.touch()
+    # the container writes aside; only a fetch that succeeded replaces the results (a rename)
+    partial = folder / f".{RESULTS_NAME}.{uuid.uuid4().hex[:8]}.partial"
+    partial.touch()
     if owner is not None:
-        os.chown(results, *owner)
+        os.chown(partial, *owner)
     network = ensure_network(client, project)
     try:
         run_once(
@@ -159,19 +181,22 @@ def run(c: Ctx, site_url=None):
             "CURL_IMAGE",
             [],
             show_stderr=False,
-            envs={"SITE_URL": url},
+            envs={"SITE_URL": url, "RESULTS_FILE": partial.name},
             user=user,
             volumes=[(folder, DATA_PATH, "rw")],
             networks=[network],
             labels=project.labels(EXAMPLE),
         )
     except (ContainerFailed, DockerException) as failed:
-        results.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
         if isinstance(failed, ContainerFailed):
-            raise WorkshopError(
-                f"fetching {url} failed: {curl_error(failed)} (curl exit code {failed.code}); no results written"
-            ) from None
+            kept = f"{c.settings.shown(results)} kept as it was" if results.exists() else "no results written"
+            reason = curl_error(failed)
+            if "resolve host" in reason or "Failed to connect" in reason:
+                reason = unreachable_example(c, url) or reason
+            raise WorkshopError(f"fetching {url} failed: {reason} (curl exit code {failed.code}); {kept}") from None
         raise
+    os.replace(partial, results)
     size = results.stat().st_size
     shown = results.relative_to(settings.root) if results.is_relative_to(settings.root) else results
     say(f"fetched {url} into {shown} ({size} bytes)")

@@ -80,6 +80,36 @@ def test_each_hit_counts_one_the_count_survives_down_and_up_and_volumes_reset_it
     assert hit(stack) == 1
 
 
+def test_a_healthy_stack_logs_no_error_line(stack):
+    logs = stack.run("compose.logs").ok().stdout
+    assert logs.strip(), "no logs at all"
+    assert [line for line in logs.splitlines() if "ERROR" in line] == []
+
+
+def test_with_redis_removed_by_hand_hit_and_ps_name_it_and_say_how_to_bring_it_back(stack, docker_client):
+    docker_client.container.remove(service_container(docker_client, stack, "redis"), force=True)
+    line = stack.run("compose.hit").one_line_error("503", "redis is missing", "invoke compose.up")
+    assert "try again in a moment" in line  # the app's own answer, then what to do
+    table = stack.run("compose.ps").ok().stdout.splitlines()
+    assert any(row.split()[:3] == ["redis", "-", "missing"] for row in table), table
+    assert any(row.split()[0] == "app" and "running" in row for row in table), table
+    stack.run("compose.up", timeout=900).ok()
+    assert hit(stack) >= 1
+
+
+def test_with_nothing_running_logs_and_down_say_so(workshop, resources):
+    assert "the stack is not running: no logs to show" in workshop.run("compose.logs").ok().stdout
+    assert "the stack is not running: nothing to remove" in workshop.run("compose.down").ok().stdout
+    assert all(not found for found in resources(workshop.project).values())
+
+
+def test_a_missing_image_is_one_line_before_anything_is_created(workshop, resources):
+    for setting in ("REDIS_IMAGE", "PYTHON_IMAGE"):
+        result = workshop.run("compose.up", timeout=600, **{setting: "docker-workshop/absent:never"})
+        result.one_line_error(f"{setting}='docker-workshop/absent:never'", "not on this engine", "invoke setup")
+        assert all(not found for found in resources(workshop.project).values())
+
+
 def test_up_again_while_healthy_keeps_the_containers(stack, docker_client):
     before = service_container(docker_client, stack, "app").id
     stack.run("compose.up", timeout=900).ok()

@@ -118,3 +118,38 @@ def test_clean_removes_the_images_and_results_and_is_repeatable(workshop, docker
     assert not docker_client.image.exists(f"{workshop.env['CURL_IMAGE']}:latest")
     assert not results_of(workshop).exists()
     assert "no curl images to remove" in workshop.run("curl.clean").ok().stdout
+
+
+def test_a_failed_run_keeps_the_previous_results_byte_for_byte_and_a_good_one_replaces_them(workshop):
+    workshop.run("nginx.up").ok()
+    workshop.run("curl.build", timeout=600).ok()
+    results = results_of(workshop)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    earlier = b"an earlier good fetch\n\x00\xff"
+    results.write_bytes(earlier)
+    nginx = workshop.env["NGINX_NAME"]
+    for url, words in (
+        (f"http://{nginx}/missing.html", ["404", "kept as it was"]),  # an HTTP error
+        ("http://no-such-host.invalid/", ["resolve host", "kept as it was"]),  # an unknown host
+    ):
+        workshop.run("curl.run", "--site-url", url, timeout=600).one_line_error(*words)
+        assert results.read_bytes() == earlier, url
+        assert sorted(p.name for p in results.parent.iterdir()) == ["results"]  # nothing written aside is left
+    workshop.run("curl.run", "--site-url", f"http://{nginx}/", timeout=600).ok()
+    assert results.read_bytes() == COMMITTED_PAGE.read_bytes()
+
+
+def test_fetching_from_a_stopped_example_says_to_start_it(workshop):
+    workshop.run("curl.build", timeout=600).ok()
+    nginx = workshop.env["NGINX_NAME"]
+    result = workshop.run("curl.run", "--site-url", f"http://{nginx}/", timeout=600)
+    result.one_line_error(nginx, "NGINX_NAME", "not running", "invoke nginx.up")
+
+
+def test_a_build_prints_no_bake_warning_and_a_missing_base_image_is_one_line(workshop, resources):
+    built = workshop.run("curl.build", timeout=600).ok()
+    assert "Bake" not in built.stderr and "buildx" not in built.stderr
+    workshop.run("curl.clean").ok()
+    missing = workshop.run("curl.build", timeout=600, BASE_IMAGE="docker-workshop/absent:never")
+    missing.one_line_error("BASE_IMAGE='docker-workshop/absent:never'", "not on this engine", "invoke setup")
+    assert all(not found for found in resources(workshop.project).values())

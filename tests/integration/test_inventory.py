@@ -266,3 +266,17 @@ def test_a_container_made_by_hand_from_a_project_labelled_image_is_not_ours(work
     finally:
         if docker_client.container.exists(by_hand):
             docker_client.container.remove(by_hand, force=True)
+
+
+def test_status_json_is_one_valid_document_with_every_kind_of_every_example(workshop):
+    import json
+
+    workshop.run("up", timeout=900).ok()
+    workshop.run("curl.build", timeout=600).ok()
+    document = json.loads(workshop.run("status", "--json").ok().stdout)
+    kinds = {(row["example"], row["kind"]) for row in document}
+    for pair in [("daemon", "container"), ("nginx", "container"), ("compose", "container"),
+                 ("compose", "image"), ("compose", "volume"), ("compose", "network"),
+                 ("curl", "image"), ("shared", "network")]:  # fmt: skip
+        assert pair in kinds, (pair, sorted(kinds))
+    workshop.run("down", "--volumes", timeout=300).ok()

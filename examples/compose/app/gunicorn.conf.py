@@ -11,3 +11,6 @@ accesslog = None  # one line per request costs throughput; errors still go to st
 errorlog = "-"
 # the container's filesystem may be small; heartbeat files belong in memory
 worker_tmp_dir = "/dev/shm"
+# no control socket: it would live under $HOME, which the app's user does not have (and the
+# workshop never uses gunicorn's control interface)
+control_socket_disable = True

