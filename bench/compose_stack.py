@@ -43,8 +43,10 @@ os.environ.update(
     APP_IMAGE="docker-workshop-bench/counter:bench",
 )
 
-from workshop.config import Settings  # noqa: E402
-from workshop.engine import Project, docker  # noqa: E402
+from invoke import Config  # noqa: E402
+
+from tasks import shop  # noqa: E402
+from workshop.cli import Ctx  # noqa: E402
 
 
 def invoke(*args: str) -> float:
@@ -112,9 +114,8 @@ def wait_for(url: str, timeout: float = 60) -> None:
 
 
 def main(seconds: int) -> None:
-    settings = Settings.load()
-    client = docker(settings)
-    project = Project.from_settings(settings)
+    c = Ctx(config=Config(overrides={"workshop": {"shop": shop}}))
+    settings, client, project = c.settings, c.docker, c.project
     app_py = ROOT / "examples" / "compose" / "app" / "app.py"
     original = app_py.read_bytes()
     tutorial = None

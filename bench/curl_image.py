@@ -20,13 +20,17 @@ sys.path.insert(0, str(ROOT))
 
 os.environ.update(CURL_IMAGE="bench-curl", CURL_VERSION="bench", WORKSHOP_PROJECT="docker-workshop-bench")
 
-from workshop.config import Settings  # noqa: E402
-from workshop.engine import docker  # noqa: E402
+from invoke import Config  # noqa: E402
+
+from tasks import shop  # noqa: E402
+from workshop.cli import Ctx  # noqa: E402
+
+CONTEXT = Ctx(config=Config(overrides={"workshop": {"shop": shop}}))
 
 
-def build(settings: Settings, cache: bool) -> float:
+def build(cache: bool) -> float:
     """Seconds one `docker compose build curl` takes (its log is swallowed)."""
-    client = docker(settings, profiles=["curl"])
+    client = CONTEXT.compose("examples/curl/compose.yml")
     start = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
         for _ in client.compose.build(["curl"], cache=cache, stream_logs=True):
@@ -35,11 +39,10 @@ def build(settings: Settings, cache: bool) -> float:
 
 
 def main() -> None:
-    settings = Settings.load()
-    client = docker(settings)
+    settings, client = CONTEXT.settings, CONTEXT.docker
     base = client.image.inspect(settings.image("BASE_IMAGE"))
-    cold = build(settings, cache=False)
-    noop = min(build(settings, cache=True) for _ in range(3))
+    cold = build(cache=False)
+    noop = min(build(cache=True) for _ in range(3))
     image = client.image.inspect("bench-curl:bench")
     added = image.size - base.size
     try:

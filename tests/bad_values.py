@@ -150,6 +150,15 @@ MORE = [
     bad("SITE_URL", "example.com", "curl.run", NOT_URL),
     bad("SITE_URL", "http://", "curl.run", NOT_URL),
     bad("SITE_URL", "javascript:alert(1)", "curl.run", NOT_URL),
+    # every container's limits (workshop/hardening.py)
+    bad("ONEOFF_MEMORY", "lots", "hello.run", "not a memory size"),
+    bad("ONEOFF_MEMORY", "1m", "curl.run", "below the engine's minimum"),
+    bad("ONEOFF_CPUS", "0", "hello.run", RANGE),
+    bad("ONEOFF_PIDS", "many", "curl.run", WHOLE),
+    bad("SERVICE_MEMORY", "5", "daemon.start", "below the engine's minimum"),
+    bad("SERVICE_MEMORY", "256 MB", "compose.up", "not a memory size"),
+    bad("SERVICE_CPUS", "two", "nginx.up", NUMBER),
+    bad("SERVICE_PIDS", "4", "daemon.start", RANGE),
     # the operating tasks read what they use too
     bad("WORKSHOP_LABEL_PREFIX", "Bad", "clean", "not a valid label prefix"),
     bad("NGINX_PORT", "abc", "up", WHOLE),

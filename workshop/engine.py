@@ -78,6 +78,10 @@ class Project:
         """The name of the network the examples share."""
         return f"{self.name}-net"
 
+    def owns_image(self, labels: dict[str, str] | None) -> bool:
+        """True if an image with these labels was built by this project."""
+        return (labels or {}).get(self.image_key) == self.name
+
     def owns(self, labels: dict[str, str] | None, example: str | None = None) -> bool:
         """True if a resource with these labels is ours (and of ``example``, if given)."""
         labels = labels or {}

@@ -119,7 +119,9 @@ class Workshop:
     @classmethod
     def of(cls, *examples: Example) -> Workshop:
         """Assemble: every example's settings join the workshop's own."""
-        return cls(examples, Registry.of([CORE, *(example.settings for example in examples)]))
+        from workshop.hardening import SETTINGS as LIMITS
+
+        return cls(examples, Registry.of([CORE, LIMITS, *(example.settings for example in examples)]))
 
     def collection(self, *tasks: Task) -> Collection:
         """The root collection: the workshop's tasks, then each example's collection; the

@@ -17,6 +17,8 @@ from workshop.config import DEFAULTS_NAME, ENVS_DIR_NAME
 from workshop.display import table
 from workshop.errors import ConfigError
 from workshop.example import Workshop
+from workshop.hardening import SETTINGS as LIMITS
+from workshop.hardening import compose_block
 from workshop.settings import CORE, Setting
 
 TABLE_BEGIN = "<!-- settings table: generated from the declarations by `invoke settings --write` -->"
@@ -34,7 +36,7 @@ HEADER = """\
 
 def groups(shop: Workshop) -> list[tuple[str, tuple[Setting, ...]]]:
     """(heading, settings) in declaration order: the workshop's own, then each example's."""
-    found = [("the workshop", CORE)]
+    found = [("the workshop", CORE), ("every container's limits", LIMITS)]
     found += [(f"example {example.name}", example.settings) for example in shop.examples if example.settings]
     return found
 
@@ -82,6 +84,18 @@ def with_fallbacks(text: str, shop: Workshop) -> str:
     return _FALLBACK.sub(replace, text)
 
 
+HARDENING_BEGIN = "# -- generated from workshop/hardening.py by `invoke settings --write`: do not edit --\n"
+HARDENING_END = "# -- end of the generated part --\n"
+
+
+def with_hardening(text: str) -> str:
+    """A compose file's text with its generated ``x-hardening`` block (if it has the markers) rewritten."""
+    if HARDENING_BEGIN not in text:
+        return text
+    begin, end = text.index(HARDENING_BEGIN) + len(HARDENING_BEGIN), text.index(HARDENING_END)
+    return text[:begin] + compose_block() + text[end:]
+
+
 def generated(shop: Workshop, root: Path) -> dict[Path, str]:
     """Every generated file and the text it should have."""
     files = {root / ENVS_DIR_NAME / DEFAULTS_NAME: defaults_env(shop)}
@@ -89,7 +103,7 @@ def generated(shop: Workshop, root: Path) -> dict[Path, str]:
     files[readme] = with_table(readme.read_text(encoding="utf-8"), shop)
     for name in dict.fromkeys(shop.compose_files()):
         path = root / name
-        files[path] = with_fallbacks(path.read_text(encoding="utf-8"), shop)
+        files[path] = with_fallbacks(with_hardening(path.read_text(encoding="utf-8")), shop)
     return files
 
 

@@ -16,6 +16,7 @@ from workshop.display import duration, table
 from workshop.engine import ContainerFailed, build_service, ensure_network, run_once
 from workshop.errors import WorkshopError
 from workshop.example import Example, Move, Step, expect
+from workshop.hardening import ONE_OFF, hardened
 from workshop.settings import Setting, tag, url
 
 EXAMPLE = "curl"
@@ -161,6 +162,7 @@ def run(c: Ctx, site_url=None):
     else:
         url = check_url(Value("--site-url", site_url, "command line"))
     versioned, _ = image_tags(c)
+    options = hardened(c, ONE_OFF)
     folder = results_dir(c)
     client, project, settings = c.docker, c.project, c.settings
     if not client.image.exists(versioned):
@@ -182,6 +184,7 @@ def run(c: Ctx, site_url=None):
             [],
             show_stderr=False,
             envs={"SITE_URL": url, "RESULTS_FILE": partial.name},
+            **options,
             user=user,
             volumes=[(folder, DATA_PATH, "rw")],
             networks=[network],
@@ -262,7 +265,7 @@ curl = Example(
                 "docker run --rm -e SITE_URL=https://facebook.com/ -v $(pwd)/vol:/data/:rw test-curl",
                 "curl.run",
                 page_fetched,
-                {"site_url": "http://{NGINX_NAME}/"},
+                {"site_url": "http://{NGINX_NAME}:8080/"},
                 "nginx's page: containers on one network reach each other by name",
             ),
         ),

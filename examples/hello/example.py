@@ -16,6 +16,7 @@ from workshop.display import container_state, table
 from workshop.engine import LOGS_HELP, ContainerFailed, claim_container, container_logs, ensure_image, run_once
 from workshop.errors import WorkshopError
 from workshop.example import Example, Move, Service, Step, expect
+from workshop.hardening import NOBODY, ONE_OFF, SECURITY_OPT, SERVICE, hardened, healthcheck, limits
 from workshop.settings import Setting, container_name, decimal, image, text
 
 HELLO = "hello"
@@ -40,8 +41,17 @@ DAEMON_SETTINGS = (
 def run(c: Ctx):
     """Run a throwaway container that prints HELLO_MESSAGE (docker run ubuntu /bin/echo 'Hello world')."""
     message, image_ = c.get("HELLO_MESSAGE"), c.get("HELLO_IMAGE")
+    options = hardened(c, ONE_OFF)
     try:
-        run_once(c.docker, image_, "HELLO_IMAGE", ["/bin/echo", message], labels=c.project.labels(HELLO))
+        run_once(
+            c.docker,
+            image_,
+            "HELLO_IMAGE",
+            ["/bin/echo", message],
+            labels=c.project.labels(HELLO),
+            user=NOBODY,
+            **options,
+        )
     except ContainerFailed as failed:
         raise Exit(code=failed.code) from None  # the command's own status, passed on
 
@@ -59,8 +69,19 @@ def shell(c: Ctx):
 
     ensure_image(c.docker, image_, "HELLO_IMAGE")
     try:
+        # root, Docker's default capabilities and a writable root filesystem, as in the tutorial:
+        # a shell to look around and `apt-get install` in a throwaway container; but no new
+        # privileges and the one-off limits
         c.docker.run(
-            image_, [program], interactive=True, tty=True, remove=True, init=True, labels=c.project.labels(HELLO)
+            image_,
+            [program],
+            interactive=True,
+            tty=True,
+            remove=True,
+            init=True,
+            labels=c.project.labels(HELLO),
+            security_options=list(SECURITY_OPT),
+            **limits(c, ONE_OFF),
         )
     except DockerException as exc:
         if exc.return_code in (125, 126, 127):
@@ -72,6 +93,10 @@ def shell(c: Ctx):
 
 
 # -- daemon: a container's lifecycle ----------------------------------------------------------
+
+
+#: the daemon is healthy while its loop runs: there is always a `sleep` of it (any image has grep)
+LOOP_ALIVE = "grep -qx sleep /proc/[0-9]*/comm"
 
 
 def loop_script(c: Ctx) -> str:
@@ -89,6 +114,7 @@ def the_daemon(c: Ctx):
 def start(c: Ctx):
     """Start the background container printing DAEMON_MESSAGE every DAEMON_INTERVAL seconds; restart it if stopped."""
     name, script, image_ = c.get("DAEMON_NAME"), loop_script(c), c.get("DAEMON_IMAGE")
+    options = hardened(c, SERVICE)
     container = the_daemon(c)
     if container is not None:
         if container.state.running:
@@ -105,6 +131,9 @@ def start(c: Ctx):
         detach=True,
         init=True,
         labels=c.project.labels(DAEMON),
+        user=NOBODY,
+        **options,
+        **healthcheck(LOOP_ALIVE),
     )
     say(f"{name} running ({container.id[:12]}): `invoke daemon.logs --follow` to watch it")
 

@@ -4,6 +4,7 @@ mount, published on a host port (docker run -d --name test-nginx -p 8080:80 -v $
 from __future__ import annotations
 
 import hashlib
+import shlex
 import uuid
 import webbrowser
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from workshop.engine import (
 )
 from workshop.errors import WorkshopError
 from workshop.example import CheckFailed, Example, Move, Service, Standin, Step, expect
+from workshop.hardening import SERVICE, hardened, healthcheck
 from workshop.probe import get, http_url, port_is_free, wait_for_http
 from workshop.settings import Setting, address, container_name, decimal, directory, image, port
 
@@ -35,7 +37,14 @@ EXAMPLE = "nginx"
 PAGE = "index.html"
 
 SETTINGS = (
-    Setting("NGINX_IMAGE", "nginx:latest", image, "image of example 2", (EXAMPLE,)),
+    Setting(
+        "NGINX_IMAGE",
+        "nginxinc/nginx-unprivileged:latest",
+        image,
+        "image of example 2: an nginx that runs as a non-root user on port 8080 "
+        "(the official nginx:latest runs as root on port 80)",
+        (EXAMPLE,),
+    ),
     Setting("NGINX_NAME", "test-nginx", container_name, "its container name", (EXAMPLE,)),
     Setting(
         "NGINX_BIND",
@@ -61,7 +70,13 @@ SETTINGS = (
         ("setup",),
     ),
 )
-CONTAINER_PORT = 80
+CONTAINER_PORT = 8080  # unprivileged: nginx runs as a user without capabilities
+#: healthy while nginx answers 200 on /, asked in plain HTTP over bash's /dev/tcp (the
+#: images have bash but not always curl)
+PAGE_ANSWERS = (
+    "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET / HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 "
+    "&& read -r -t 2 status <&3 && [[ $status == HTTP/1.?' 200'* ]]"
+)
 SERVED_PATH = "/usr/share/nginx/html"
 LOG_LINES_ON_FAILURE = 20
 
@@ -144,6 +159,7 @@ def up(c: Ctx):
     from python_on_whales.exceptions import DockerException
 
     nginx, project, client = NginxSettings.load(c), c.project, c.docker
+    options = hardened(c, SERVICE, tmpfs=("/tmp",))  # /tmp: its pid file and temporary paths
     container = claim_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME")
     if container is not None:
         same = (container.config.labels or {}).get(fingerprint_key(project)) == nginx.fingerprint
@@ -169,6 +185,8 @@ def up(c: Ctx):
             publish=[(f"{nginx.bind}:{nginx.port}", CONTAINER_PORT)],
             volumes=[(nginx.html, SERVED_PATH, "ro")],
             networks=[network],
+            **options,
+            **healthcheck(f"bash -c {shlex.quote(PAGE_ANSWERS)}"),
         )
     except DockerException as exc:
         # docker may leave this attempt's container behind ("Created"); remove that one only

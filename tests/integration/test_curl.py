@@ -39,7 +39,7 @@ def test_build_makes_the_configured_tags_with_our_labels(workshop, docker_client
 
 def test_run_fetches_the_nginx_page_by_container_name_into_the_results_file(workshop):
     workshop.run("nginx.up").ok()
-    url = f"http://{workshop.env['NGINX_NAME']}/"
+    url = f"http://{workshop.env['NGINX_NAME']}:8080/"
     result = workshop.run("curl.run", "--site-url", url, timeout=600).ok()
     assert results_of(workshop).read_bytes() == COMMITTED_PAGE.read_bytes()
     assert f"({COMMITTED_PAGE.stat().st_size} bytes)" in result.stdout
@@ -52,7 +52,9 @@ def test_run_fetches_the_nginx_page_by_container_name_into_the_results_file(work
 def test_an_http_error_fails_the_run_and_leaves_no_results(workshop):
     workshop.run("nginx.up").ok()
     workshop.run("curl.build", timeout=600).ok()
-    result = workshop.run("curl.run", "--site-url", f"http://{workshop.env['NGINX_NAME']}/missing.html", timeout=600)
+    result = workshop.run(
+        "curl.run", "--site-url", f"http://{workshop.env['NGINX_NAME']}:8080/missing.html", timeout=600
+    )
     result.one_line_error("404", "curl exit code 22")
     assert not results_of(workshop).exists()
 
@@ -86,6 +88,7 @@ def test_tls_is_verified_an_untrusted_certificate_fails(workshop, docker_client,
     )
     for pem in ("key.pem", "cert.pem"):
         (tmp_path / pem).chmod(0o644)
+    tmp_path.chmod(0o755)  # nginx runs as a non-root user: it must be able to reach them
     workshop.run("nginx.up").ok()  # creates the shared network
     workshop.run("curl.build", timeout=600).ok()
     from workshop.config import Settings
@@ -110,7 +113,7 @@ def test_tls_is_verified_an_untrusted_certificate_fails(workshop, docker_client,
 
 def test_clean_removes_the_images_and_results_and_is_repeatable(workshop, docker_client):
     workshop.run("nginx.up").ok()
-    workshop.run("curl.run", "--site-url", f"http://{workshop.env['NGINX_NAME']}/", timeout=600).ok()
+    workshop.run("curl.run", "--site-url", f"http://{workshop.env['NGINX_NAME']}:8080/", timeout=600).ok()
     assert results_of(workshop).exists()
     cleaned = workshop.run("curl.clean").ok().stdout
     assert "removed 1 image(s)" in cleaned
@@ -129,20 +132,20 @@ def test_a_failed_run_keeps_the_previous_results_byte_for_byte_and_a_good_one_re
     results.write_bytes(earlier)
     nginx = workshop.env["NGINX_NAME"]
     for url, words in (
-        (f"http://{nginx}/missing.html", ["404", "kept as it was"]),  # an HTTP error
+        (f"http://{nginx}:8080/missing.html", ["404", "kept as it was"]),  # an HTTP error
         ("http://no-such-host.invalid/", ["resolve host", "kept as it was"]),  # an unknown host
     ):
         workshop.run("curl.run", "--site-url", url, timeout=600).one_line_error(*words)
         assert results.read_bytes() == earlier, url
         assert sorted(p.name for p in results.parent.iterdir()) == ["results"]  # nothing written aside is left
-    workshop.run("curl.run", "--site-url", f"http://{nginx}/", timeout=600).ok()
+    workshop.run("curl.run", "--site-url", f"http://{nginx}:8080/", timeout=600).ok()
     assert results.read_bytes() == COMMITTED_PAGE.read_bytes()
 
 
 def test_fetching_from_a_stopped_example_says_to_start_it(workshop):
     workshop.run("curl.build", timeout=600).ok()
     nginx = workshop.env["NGINX_NAME"]
-    result = workshop.run("curl.run", "--site-url", f"http://{nginx}/", timeout=600)
+    result = workshop.run("curl.run", "--site-url", f"http://{nginx}:8080/", timeout=600)
     result.one_line_error(nginx, "NGINX_NAME", "not running", "invoke nginx.up")
 
 

@@ -116,7 +116,7 @@ WALK: list[Step] = [
         again_says="latest",
     ),
     Step(
-        ("curl.run", "--site-url", "http://{NGINX_NAME}/"),
+        ("curl.run", "--site-url", "http://{NGINX_NAME}:8080/"),
         expect_only(containers={"NGINX_NAME": "running"}, networks=[NET], images=1),
         again_says="fetched ",
         timeout=600,

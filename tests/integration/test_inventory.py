@@ -60,7 +60,10 @@ def test_status_lists_both_containers_by_example_with_state_url_and_the_shared_n
     assert (rows[nginx]["EXAMPLE"], rows[nginx]["KIND"], rows[nginx]["DETAIL"]) == ("nginx", "container", url)
     assert (rows[daemon]["EXAMPLE"], rows[daemon]["KIND"], rows[daemon]["DETAIL"]) == ("daemon", "container", "-")
     for name in (nginx, daemon):
-        assert re.fullmatch(r"Up (Less than a second|\d+ (second|minute|hour|day)s?)", rows[name]["STATUS"]), rows[name]
+        assert re.fullmatch(
+            r"Up (Less than a second|\d+ (second|minute|hour|day)s?)( \((starting|healthy)\))?",
+            rows[name]["STATUS"],
+        ), rows[name]
     assert (rows[network]["EXAMPLE"], rows[network]["KIND"]) == ("shared", "network")
 
     document = json.loads(workshop.run("status", "--json").ok().stdout)
@@ -172,7 +175,7 @@ def test_clean_removes_only_this_projects_resources_and_data_only_with_volumes(
         workshop.run("daemon.start").ok()
         workshop.run("compose.up", timeout=900).ok()
         workshop.run("curl.build", timeout=600).ok()
-        workshop.run("curl.run", "--site-url", f"http://{workshop.env['NGINX_NAME']}/", timeout=600).ok()
+        workshop.run("curl.run", "--site-url", f"http://{workshop.env['NGINX_NAME']}:8080/", timeout=600).ok()
         volume = f"{workshop.project}_redis_data"
         results = results_of(workshop)
         assert results.is_file()

@@ -100,7 +100,7 @@ def test_inspect_summarises_image_state_port_and_read_only_mount(workshop):
     workshop.run("nginx.up").ok()
     summary = workshop.run("nginx.inspect").ok().stdout
     port = workshop.env["NGINX_PORT"]
-    assert f"port:    127.0.0.1:{port} -> 80/tcp" in summary
+    assert f"port:    127.0.0.1:{port} -> 8080/tcp" in summary
     assert f"mount:   {COMMITTED_PAGE.parent} -> /usr/share/nginx/html (ro)" in summary
     assert "state:   Up" in summary
     printed = json.loads(workshop.run("nginx.inspect", "--json").ok().stdout)

@@ -43,6 +43,10 @@ def as_tested(argument: str, test_values: dict[str, str]) -> str:
     task names and flags stay as they are."""
     if argument.startswith("-") or argument in ns.task_names:
         return argument
+    defaults = dict(value_pairs(test_values))
+    nginx_inside = f"{defaults.get(test_values['NGINX_NAME'], 'test-nginx')}:"
+    if nginx_inside in argument:  # a URL on the examples' network: the port is nginx's own, not NGINX_PORT
+        return argument.replace(nginx_inside, f"{test_values['NGINX_NAME']}:")
     for ours, default in sorted(value_pairs(test_values), key=lambda pair: -len(pair[1])):
         argument = argument.replace(default, ours)
     return argument

@@ -52,7 +52,7 @@ def invoked(workshop) -> list[str]:
         "nginx.up",
         "nginx.inspect",
         "curl.build",
-        f"curl.run --site-url http://{workshop.env['NGINX_NAME']}/",
+        f"curl.run --site-url http://{workshop.env['NGINX_NAME']}:8080/",
         "compose.up",
         "compose.hit",
         "compose.hit",

@@ -1,0 +1,107 @@
+"""How every container the workshop starts is hardened: one definition, for the tasks that
+start containers themselves (python-on-whales) and for the compose files (the ``x-hardening``
+block, generated from here by `invoke settings --write`; a unit test fails when it differs).
+
+Every container: a numeric non-root user, a read-only root filesystem (tmpfs only where a
+process must write), ``no-new-privileges``, all capabilities dropped, and memory, CPU and PIDs
+limits from settings: one set for one-off containers (hello, curl) and one for long-running
+services (daemon, nginx, app, redis). The one exception is ``hello.shell`` (see its example).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from workshop.settings import Setting, decimal, whole
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from workshop.cli import Ctx
+    from workshop.config import Settings
+
+#: what every container gets, whatever it runs
+READ_ONLY = True
+CAP_DROP = ("ALL",)
+SECURITY_OPT = ("no-new-privileges:true",)
+
+ONE_OFF, SERVICE = "ONEOFF", "SERVICE"
+_MEMORY = re.compile(r"([0-9]+)([bkmg]?)", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+MIN_MEMORY = 6 * 1024**2  # the engine refuses less
+
+
+def memory(settings: Settings, name: str) -> str:
+    """A memory size as Docker reads it (``64m``, ``1g``), at least 6m."""
+    value = settings.raw(name)
+    assert value is not None
+    fix = f"set {name} to a size such as 64m or 1g (at least 6m)"
+    match = _MEMORY.fullmatch(value.value.strip())
+    if not match:
+        raise value.fail("is not a memory size", fix)
+    if int(match.group(1)) * _UNITS[match.group(2).lower()] < MIN_MEMORY:
+        raise value.fail("is below the engine's minimum of 6m", fix)
+    return value.value.strip().lower()
+
+
+SETTINGS = (
+    Setting(f"{ONE_OFF}_MEMORY", "64m", memory, "memory limit of each one-off container (hello, curl)"),
+    Setting(f"{ONE_OFF}_CPUS", "1", decimal(0.01, 64), "CPU limit of each one-off container, in cores"),
+    Setting(f"{ONE_OFF}_PIDS", "32", whole(8, 65536), "process (PIDs) limit of each one-off container"),
+    Setting(f"{SERVICE}_MEMORY", "256m", memory,
+            "memory limit of each long-running container (daemon, nginx, app, redis)"),
+    Setting(f"{SERVICE}_CPUS", "2", decimal(0.01, 64), "CPU limit of each long-running container, in cores"),
+    Setting(f"{SERVICE}_PIDS", "128", whole(8, 65536), "process (PIDs) limit of each long-running container"),
+)  # fmt: skip
+
+
+def limits(c: Ctx, kind: str) -> dict[str, Any]:
+    """python-on-whales ``run`` options for the limits of ``kind`` (ONE_OFF or SERVICE)."""
+    size = c.get(f"{kind}_MEMORY")
+    return {
+        "memory": size,
+        "memory_swap": size,  # no swap beyond the limit
+        "cpus": c.get(f"{kind}_CPUS"),
+        "pids_limit": c.get(f"{kind}_PIDS"),
+    }
+
+
+def hardened(c: Ctx, kind: str, tmpfs: tuple[str, ...] = ()) -> dict[str, Any]:
+    """python-on-whales ``run`` options: read-only root, no new privileges, no capabilities,
+    the limits of ``kind``, and a size-limited tmpfs at each path in ``tmpfs``."""
+    return {
+        "read_only": READ_ONLY,
+        "cap_drop": list(CAP_DROP),
+        "security_options": list(SECURITY_OPT),
+        "tmpfs": [f"{path}:rw,noexec,nosuid,nodev,size=8m" for path in tmpfs],
+        **limits(c, kind),
+    }
+
+
+NOBODY = "65534:65534"  # the unprivileged user every Debian and Ubuntu image has
+
+
+def healthcheck(command: str, interval: int = 2) -> dict[str, Any]:
+    """python-on-whales ``run`` options for a healthcheck: ``command`` (a shell line) every
+    ``interval`` seconds."""
+    return {
+        "health_cmd": command,
+        "health_interval": interval,
+        "health_timeout": 3,
+        "health_retries": 3,
+        "health_start_period": 10,
+    }
+
+
+def compose_block() -> str:
+    """The ``x-hardening`` block of a compose file: what every service merges in (``<<: *hardening``)."""
+    lines = [
+        "x-hardening: &hardening",
+        f"  read_only: {'true' if READ_ONLY else 'false'}",
+        "  cap_drop: [" + ", ".join(CAP_DROP) + "]",
+        "  security_opt: [" + ", ".join(f'"{opt}"' for opt in SECURITY_OPT) + "]",
+        f"  mem_limit: ${{{SERVICE}_MEMORY:-256m}}",
+        f"  memswap_limit: ${{{SERVICE}_MEMORY:-256m}}",
+        f"  cpus: ${{{SERVICE}_CPUS:-2}}",
+        f"  pids_limit: ${{{SERVICE}_PIDS:-128}}",
+    ]
+    return "\n".join(lines) + "\n"
