@@ -184,10 +184,22 @@ def up(c: Ctx):
             raise port_setting(c).fail(
                 "cannot be published: it is already in use", "choose another APP_PORT in .env"
             ) from None
-        raise WorkshopError(
-            f"the stack did not become healthy: {reason}; see `invoke compose.ps` and `invoke compose.logs`"
-        ) from None
+        # compose's --wait gives up on a container that is unhealthy right now, even one that
+        # recovers by itself (the app, once a removed Redis is back): wait for it ourselves
+        if "unhealthy" not in reason or not healthy_within(c, began + settings.wait):
+            raise WorkshopError(
+                f"the stack did not become healthy: {reason}; see `invoke compose.ps` and `invoke compose.logs`"
+            ) from None
     say(f"the stack is up and healthy after {time.monotonic() - began:.1f}s: {settings.url}")
+
+
+def healthy_within(c: Ctx, deadline: float) -> bool:
+    """Poll the stack until every service is healthy (True) or ``deadline`` passes (False)."""
+    while time.monotonic() < deadline:
+        if all(state == "healthy" for state in service_states(c).values()):
+            return True
+        time.sleep(0.5)
+    return False
 
 
 @task

@@ -13,39 +13,16 @@ import urllib.request
 
 import pytest
 from conftest import ROOT
+from engine_state import label_filter, nothing_of
 
 from tasks import shop
 from workshop.config import Settings
-from workshop.engine import Project
 
 SETTINGS = shop.registry.settings
 
 pytestmark = pytest.mark.integration
 
 COMMITTED_PAGE = ROOT / "examples" / "nginx" / "html" / "index.html"
-
-
-def ours(project: str) -> Project:
-    return Project(project, Settings.load().label_prefix("WORKSHOP_LABEL_PREFIX"))
-
-
-def label_filter(project: str, example: str | None = None) -> list[tuple[str, str]]:
-    return ours(project).filters(example)
-
-
-def snapshot(client, project: str) -> dict[str, list]:
-    """The engine's state for ``project``: containers (name, state, id), image ids, volume and network names."""
-    filters = label_filter(project)
-    return {
-        "containers": sorted((c.name, c.state.status, c.id) for c in client.container.list(all=True, filters=filters)),
-        "images": sorted(i.id for i in client.image.list(filters=ours(project).image_filters())),
-        "volumes": sorted(v.name for v in client.volume.list(filters=filters)),
-        "networks": sorted(n.name for n in client.network.list(filters=filters)),
-    }
-
-
-def nothing_of(resources, project: str) -> bool:
-    return all(not found for found in resources(project).values())
 
 
 # -- concurrency ----------------------------------------------------------------------------

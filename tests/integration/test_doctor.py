@@ -2,41 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import socket
-from pathlib import Path
 
 import pytest
-
-from workshop.config import Settings
+from engine_state import nothing_of
 
 pytestmark = pytest.mark.integration
-
-COLUMNS = ("EXAMPLE", "KIND", "NAME", "STATUS", "DETAIL")
-
-
-def label_prefix() -> str:
-    return Settings.load().label_prefix("WORKSHOP_LABEL_PREFIX")
-
-
-def parse_table(text: str) -> list[dict[str, str]]:
-    """The rows of `invoke status`'s table (columns are separated by two or more spaces)."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    assert lines and re.split(r"\s{2,}", lines[0].strip()) == list(COLUMNS), text
-    rows = []
-    for line in lines[1:]:
-        cells = re.split(r"\s{2,}", line.strip())
-        assert len(cells) == len(COLUMNS), f"cannot split {line!r} into {COLUMNS}"
-        rows.append(dict(zip(COLUMNS, cells, strict=False)))
-    return rows
-
-
-def nothing_of(resources, project: str) -> bool:
-    return all(not found for found in resources(project).values())
-
-
-def results_of(workshop) -> Path:
-    return Path(workshop.env["CURL_RESULTS_DIR"]) / "results"
 
 
 # -- status ---------------------------------------------------------------------------------
