@@ -64,7 +64,10 @@ def load_wrk(url: str, seconds: int) -> tuple[float, int]:
         text=True,
         check=True,
     ).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if found is None:
+        raise SystemExit(f"wrk printed no rate:\n{out}")
+    rate = float(found.group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = int(non_2xx.group(1)) if non_2xx else 0
@@ -157,8 +160,8 @@ def main(seconds: int) -> None:
 
         print(f"load: {driver.__name__.removeprefix('load_')}, {CONNECTIONS} connections, {seconds} s each")
         print(
-            f"  ours (gunicorn, {settings.raw('GUNICORN_WORKERS').value} workers x "
-            f"{settings.raw('GUNICORN_THREADS').value} threads): {ours_rate:8.0f} req/s, {ours_errors} errors"
+            f"  ours (gunicorn, {c.get('GUNICORN_WORKERS')} workers x "
+            f"{c.get('GUNICORN_THREADS')} threads): {ours_rate:8.0f} req/s, {ours_errors} errors"
         )
         print(
             f"  tutorial (Flask development server, debug as in the tutorial): {tutorial_rate:8.0f} req/s, "
