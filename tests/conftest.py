@@ -172,11 +172,13 @@ class Workshop:
     def command(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "invoke", *args]
 
-    def run(self, *args: str, timeout: float = 180, env: dict[str, str] | None = None, **overrides: str) -> Result:
+    def run(
+        self, *args: str, timeout: float = 180, env: dict[str, str] | None = None, cwd: Path = ROOT, **overrides: str
+    ) -> Result:
         command = self.command(*args)
         completed = subprocess.run(
             command,
-            cwd=ROOT,
+            cwd=cwd,
             env=env or self.environ(**overrides),
             stdin=subprocess.DEVNULL,
             capture_output=True,

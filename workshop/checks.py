@@ -49,6 +49,7 @@ class Check:
     probe: Probe
     fix: Fix | None = None
     needs: int = ENGINE
+    provides: int | None = None  # what later checks lose when this one fails (CLI, ENGINE)
 
 
 def run_probes(c: Ctx, checks: list[Check]) -> list[Finding]:
@@ -64,8 +65,8 @@ def run_probes(c: Ctx, checks: list[Check]) -> list[Finding]:
         except ConfigError:
             continue
         findings += found
-        if any(f.failed for f in found) and check.needs < ENGINE:
-            have = min(have, check.needs)  # no CLI: nothing needing it; no daemon: nothing needing an engine
+        if check.provides is not None and any(f.failed for f in found):
+            have = min(have, check.provides - 1)  # no CLI: nothing needing it; no daemon: nothing needing an engine
     return findings
 
 

@@ -350,8 +350,8 @@ def select_offline_profile() -> str:
 #: every check, in order: doctor runs the probes; setup also applies the fixes (only where
 #: ``fix`` is given; the others are reported, not changed)
 CHECKS: list[Check] = [
-    Check("docker CLI", probe_cli, fix_cli, needs=NOTHING),
-    Check("docker daemon", probe_daemon, fix_daemon, needs=CLI),
+    Check("docker CLI", probe_cli, fix_cli, needs=NOTHING, provides=CLI),
+    Check("docker daemon", probe_daemon, fix_daemon, needs=CLI, provides=ENGINE),
     Check("compose v2", probe_compose, fix_compose),
     Check("buildx", probe_buildx),
     Check("settings", probe_settings, needs=NOTHING),
@@ -427,7 +427,7 @@ def setup(c: Ctx):
         outcome = apply(c, check)
         outcome.show()
         outcomes.append(outcome)
-        if outcome.status == "todo" and check.needs < ENGINE:
+        if outcome.status == "todo" and check.provides is not None:
             break  # later steps need an engine
     complete = len(outcomes) == len(SETUP_CHECKS)
     if complete and not any(o.status == "todo" for o in outcomes) and Ctx.wrap(c).settings.profile == OFFLINE_PROFILE:

@@ -55,6 +55,29 @@ def test_doctor_fails_on_a_bad_setting_naming_it(workshop, resources):
     assert nothing_of(resources, workshop.project)
 
 
+def test_doctor_reports_each_wrong_setting_on_its_own_line_and_runs_every_other_check(workshop, resources):
+    result = workshop.run("doctor", NGINX_PORT="abc", DAEMON_INTERVAL="soon", REDIS_APPENDFSYNC="sometimes")
+    failed = doctor_failure(result)
+    assert [line.split("=")[0].removeprefix("✗ settings: ") for line in failed] == [
+        "DAEMON_INTERVAL", "NGINX_PORT", "REDIS_APPENDFSYNC",
+    ]  # fmt: skip
+    lines = result.stdout
+    assert "(APP_PORT) free" in lines and "(NGINX_PORT)" not in lines  # the other port is still checked
+    assert "image " in lines and "disk:" in lines and "compose v2:" in lines  # and so is the rest
+    assert nothing_of(resources, workshop.project)
+
+
+def test_a_wrong_unrelated_setting_does_not_stop_stopping_or_listing(workshop, resources):
+    workshop.run("up", timeout=900).ok()
+    wrong = {"NGINX_PORT": "abc", "NGINX_HTML_DIR": "/no/such/folder", "APP_PORT": "x", "SITE_URL": "nope"}
+    workshop.run("status", **wrong).ok()
+    workshop.run("compose.ps", **wrong).ok()
+    workshop.run("compose.down", **wrong).ok()
+    assert "removed" in workshop.run("down", **wrong, timeout=300).ok().stdout
+    workshop.run("clean", "--volumes", **wrong).ok()
+    assert nothing_of(resources, workshop.project)
+
+
 def test_doctor_fails_on_an_unreachable_daemon_saying_so(workshop, resources):
     failed = doctor_failure(workshop.run("doctor", DOCKER_HOST="unix:///nonexistent.sock"))
     assert any("daemon" in line and "unreachable" in line and "unix:///nonexistent.sock" in line for line in failed), (

@@ -55,6 +55,13 @@ def test_the_container_cannot_write_into_the_mount(workshop, docker_client, tmp_
     assert not (html / "written.html").exists()
 
 
+def test_task_names_work_from_inside_an_example_folder(workshop):
+    inside = ROOT / "examples" / "nginx"
+    result = workshop.run("nginx.up", cwd=inside).ok()
+    assert f"{workshop.env['NGINX_NAME']} serving" in result.stdout
+    assert "stopped and removed" in workshop.run("nginx.down", cwd=inside).ok().stdout
+
+
 def test_up_twice_changes_nothing_and_down_twice_is_fine(workshop, docker_client):
     workshop.run("nginx.up").ok()
     first = docker_client.container.inspect(workshop.env["NGINX_NAME"]).id
