@@ -6,6 +6,7 @@ from examples.compose.example import compose
 from examples.curl.example import curl
 from examples.hello.example import daemon, hello
 from examples.nginx.example import nginx
+from examples.swarm.example import stack, swarm
 from workshop.doctor import doctor
 from workshop.everything import down, up
 from workshop.example import Workshop
@@ -21,5 +22,7 @@ shop = Workshop.of(
     nginx,
     curl,
     compose,
+    swarm,
+    stack,
 )
 ns = shop.collection(setup, test, lint, doctor, status, clean, tour, up, down, settings)

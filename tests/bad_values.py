@@ -159,6 +159,18 @@ MORE = [
     bad("SERVICE_MEMORY", "256 MB", "compose.up", "not a memory size"),
     bad("SERVICE_CPUS", "two", "nginx.up", NUMBER),
     bad("SERVICE_PIDS", "4", "daemon.start", RANGE),
+    # example 5: the swarm
+    bad("SWARM_NODES", "0", "swarm.up", RANGE),
+    bad("SWARM_NODES", "three", "swarm.up", WHOLE),
+    bad("SWARM_STACK", "My Stack", "stack.deploy", "not a valid project name"),
+    bad("SWARM_REPLICAS", "-1", "stack.deploy", RANGE),
+    bad("SWARM_BIND", "localhost", "swarm.up", NOT_IP),
+    bad("SWARM_PORT", "99999", "swarm.up", RANGE),
+    bad("SWARM_PORT", "5000", "swarm.up", "both publish"),
+    bad("SWARM_REGISTRY_PORT", "http", "swarm.up", WHOLE),
+    bad("SWARM_NODE_IMAGE", "Node:Latest", "swarm.up", NOT_AN_IMAGE),
+    bad("SWARM_REGISTRY_IMAGE", "", "swarm.up", EMPTY),
+    bad("SWARM_PROXY_IMAGE", "proxy image", "swarm.up", NOT_AN_IMAGE),
     # the operating tasks read what they use too
     bad("WORKSHOP_LABEL_PREFIX", "Bad", "clean", "not a valid label prefix"),
     bad("NGINX_PORT", "abc", "up", WHOLE),

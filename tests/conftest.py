@@ -274,6 +274,8 @@ def workshop(docker_client, tmp_path):
             "APP_PORT": str(free_port()),
             "APP_BIND": "127.0.0.1",
             "APP_IMAGE": f"{tag}-counter:latest",
+            "SWARM_PORT": str(free_port()),
+            "SWARM_REGISTRY_PORT": str(free_port()),
         }
     )
     shop.project = tag

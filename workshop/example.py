@@ -91,6 +91,7 @@ class Step:
     present: Callable[[Ctx], bool] | None = None  # is what the step makes there? (cleanup runs only then)
     spare_existing: bool = True  # present before the tour: the tour leaves it as it was
     cleanup_note: str = ""  # said before the cleanup runs
+    slow: bool = False  # takes a minute or more: `tour --quick` skips it
 
 
 @dataclass(frozen=True)

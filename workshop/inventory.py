@@ -113,7 +113,9 @@ def removal_plan(found: list[Resource], volumes: bool, setup_images: bool) -> li
 def remove(client, resource: Resource) -> None:
     """Remove one resource of ours."""
     if resource.kind == "container":
-        client.container.remove(resource.ident, force=True, volumes=False)
+        # volumes=True removes only anonymous volumes (a swarm node's engine data); named ones,
+        # the data `--volumes` speaks of, are volumes of their own in the plan
+        client.container.remove(resource.ident, force=True, volumes=True)
     elif resource.kind == "network":
         client.network.remove(resource.ident)
     elif resource.kind == "image":

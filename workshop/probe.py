@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -37,6 +37,7 @@ class Response:
 
     status: int
     body: bytes
+    headers: dict[str, str] = field(default_factory=dict)  # names in lower case
 
 
 def get(url: str, timeout: float = 5) -> Response:
@@ -46,9 +47,9 @@ def get(url: str, timeout: float = 5) -> Response:
 
     try:
         with urllib.request.urlopen(url, timeout=timeout) as answer:  # noqa: S310 (http(s) only, ours)
-            return Response(answer.status, answer.read())
+            return Response(answer.status, answer.read(), {k.lower(): v for k, v in answer.headers.items()})
     except urllib.error.HTTPError as error:
-        return Response(error.code, error.read())
+        return Response(error.code, error.read(), {k.lower(): v for k, v in error.headers.items()})
 
 
 PROGRESS_EVERY = 2.0  # seconds between "still waiting" reports

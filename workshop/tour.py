@@ -113,16 +113,17 @@ def wait_for_enter(number: int, total: int, example: Example) -> None:
     help={
         "keep": "leave what the tour started running at the end (default: remove what the tour started)",
         "step": "wait for Enter between steps (needs a terminal)",
+        "quick": "skip the steps that take a minute or more (the swarm)",
     }
 )
-def tour(c: Ctx, keep=False, step=False):
+def tour(c: Ctx, keep=False, step=False, quick=False):
     """Walk through the whole tutorial, running and checking every command; cleans up after itself."""
     if step and not sys.stdin.isatty():
         raise WorkshopError(
             "--step waits for Enter between steps, but stdin is not a terminal; "
             "run `invoke tour --step` in a terminal, or drop --step"
         )
-    steps = [example for example in c.shop.examples if example.tour is not None]
+    steps = [e for e in c.shop.examples if e.tour is not None and not (quick and e.tour.slow)]
     for example in steps:
         c.check(c.shop.settings_of(example))  # a wrong value stops the tour before its first step
     before = {e.name for e in steps if e.tour and e.tour.spare_existing and present(c, e)}

@@ -33,9 +33,11 @@ TUTORIAL = [
     "docker run --rm -e SITE_URL=https://facebook.com/ -v $(pwd)/vol:/data/:rw test-curl",
     "docker-compose up",
     "open http://127.0.0.1:5000/",
+    "docker swarm init; docker swarm join ...",
+    "docker stack deploy -c docker-compose.yml counter",
 ]
 #: what the tour removes at its end: what its steps left (the daemon's step ends with its removal)
-CLEANUP = ["compose.down", "curl.clean", "nginx.down"]
+CLEANUP = ["swarm.down --volumes", "compose.down", "curl.clean", "nginx.down"]
 PAGE = (ROOT / "examples" / "nginx" / "html" / "index.html").read_bytes()
 
 
@@ -56,6 +58,10 @@ def invoked(workshop) -> list[str]:
         "compose.up",
         "compose.hit",
         "compose.hit",
+        "swarm.up",
+        "stack.deploy",
+        "stack.hit",
+        "stack.hit",
     ]
 
 
@@ -71,17 +77,22 @@ def in_order(text: str, parts: list[str]) -> bool:
 
 
 def test_the_whole_tour_checks_every_step_then_removes_all_it_started_but_the_data(workshop, resources):
-    result = workshop.run("tour", timeout=900).ok()
+    result = workshop.run("tour", timeout=1200).ok()  # all of it, the swarm too
     out = result.stdout
     steps, cleanup = out.split("=== Cleaning up what the tour started ===")
     assert in_order(steps, [f"tutorial: {command}" for command in TUTORIAL])
     assert in_order(steps, [f"$ invoke {command}" for command in invoked(workshop)])
     assert in_order(
-        steps, [f"=== Step {n}/5: {name}" for n, name in enumerate(["hello", "daemon", "nginx", "curl", "compose"], 1)]
+        steps,
+        [
+            f"=== Step {n}/6: {name}"
+            for n, name in enumerate(["hello", "daemon", "nginx", "curl", "compose", "swarm"], 1)
+        ],
     )
     checks = [line for line in steps.splitlines() if line.startswith("✓ ")]
     assert len(checks) == len(invoked(workshop)) + 1, checks  # one per command, and the summary
-    assert checks[-1] == "✓ tour complete: 5 steps, 14 checks passed"
+    assert checks[-1] == "✓ tour complete: 6 steps, 18 checks passed"
+    assert any("every replica counts in the one Redis" in check for check in checks), checks
     assert "✓ the count went from 1 to 2: Redis keeps it between requests" in checks
     assert in_order(cleanup, [f"$ invoke {command}\n" for command in CLEANUP])
     assert "daemon.rm" not in cleanup and "nothing to remove" not in cleanup  # nothing left to say it about
@@ -98,7 +109,7 @@ def test_the_whole_tour_checks_every_step_then_removes_all_it_started_but_the_da
 
 
 def test_with_keep_nginx_and_the_counter_still_answer_afterwards(workshop, resources):
-    out = workshop.run("tour", "--keep", timeout=900).ok().stdout
+    out = workshop.run("tour", "--keep", "--quick", timeout=900).ok().stdout
     assert "Cleaning up" not in out
     assert "--keep: still running: nginx, compose" in out
     page = get(http_url("127.0.0.1", int(workshop.env["NGINX_PORT"])))
@@ -114,7 +125,7 @@ def test_a_failing_step_stops_the_tour_in_one_line_naming_it_and_nothing_is_left
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", port))
         holder.listen()
-        result = workshop.run("tour", timeout=600)
+        result = workshop.run("tour", "--quick", timeout=600)
     result.one_line_error("tour step 3/5 (nginx)", "`invoke nginx.up`", "NGINX_PORT", f"{port} is already in use")
     out = result.stdout
     assert "✓ the container printed 'Hello world'" in out and "is gone, with its logs" in out
@@ -125,14 +136,14 @@ def test_a_failing_step_stops_the_tour_in_one_line_naming_it_and_nothing_is_left
 
 
 def test_a_wrong_setting_stops_the_tour_before_its_first_step(workshop, resources):
-    result = workshop.run("tour", timeout=600, CURL_VERSION="not a tag")
+    result = workshop.run("tour", "--quick", timeout=600, CURL_VERSION="not a tag")
     result.one_line_error("CURL_VERSION", "(from environment)", "not a valid image tag")
     assert "Step 1/5" not in result.stdout
     assert all(not found for found in resources(workshop.project).values())
 
 
 def test_a_step_failing_after_nginx_started_removes_nginx_and_only_what_is_there(workshop, resources):
-    result = workshop.run("tour", timeout=600, BASE_IMAGE="docker-workshop/absent:never")
+    result = workshop.run("tour", "--quick", timeout=600, BASE_IMAGE="docker-workshop/absent:never")
     result.one_line_error("tour step 4/5 (curl)", "`invoke curl.build`", "BASE_IMAGE", "invoke setup")
     cleanup = result.stdout.split("=== Cleaning up what the tour started ===")[1]
     assert "$ invoke nginx.down\n" in cleanup
@@ -143,7 +154,7 @@ def test_a_step_failing_after_nginx_started_removes_nginx_and_only_what_is_there
 def test_what_was_up_before_the_tour_is_left_as_it_was(workshop, resources):
     workshop.run("nginx.up", timeout=300).ok()
     before = {c.name: c.id for c in resources(workshop.project)["containers"]}
-    out = workshop.run("tour", timeout=900).ok().stdout
+    out = workshop.run("tour", "--quick", timeout=900).ok().stdout
     cleanup = out.split("=== Cleaning up what the tour started ===")[1]
     assert "nginx: it was there before the tour; left as it was" in cleanup
     assert "$ invoke nginx.down" not in cleanup and "$ invoke compose.down" in cleanup
@@ -172,7 +183,7 @@ def read_until(fd: int, marker: str, seen: list[str], timeout: float = 120) -> N
 def test_step_waits_for_enter_between_steps_and_end_of_input_stops_and_cleans_up(workshop, resources):
     controller, terminal = pty.openpty()
     child = subprocess.Popen(
-        workshop.command("tour", "--step"),
+        workshop.command("tour", "--step", "--quick"),
         cwd=ROOT,
         env=workshop.environ(),
         stdin=terminal,

@@ -9,6 +9,7 @@ client reconnects by itself once Redis is back.
 from __future__ import annotations
 
 import os
+import socket
 
 from flask import Flask, Response
 from redis import Redis
@@ -27,6 +28,16 @@ UNAVAILABLE = "Redis is unavailable; try again in a moment.\n"
 def plain(text: str, status: int = 200) -> Response:
     """A text/plain response."""
     return Response(text, status=status, mimetype="text/plain")
+
+
+SERVED_BY = socket.gethostname()
+
+
+@app.after_request
+def served_by(response: Response) -> Response:
+    """Name the replica that answered (its container's hostname): on a swarm, hits spread out."""
+    response.headers["X-Served-By"] = SERVED_BY
+    return response
 
 
 @app.get("/")

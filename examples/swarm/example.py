@@ -1,0 +1,610 @@
+"""Example 5: scale out. Example 4's stack on a Docker Swarm whose nodes are containers on your
+engine (as kind does for Kubernetes): your own engine never enters swarm mode, and `clean`
+removes the whole cluster.
+
+The cluster: SWARM_NODES node containers (a Docker engine each; the first is the manager) on a
+bridge network of their own, and a registry container every node pulls from. The stack: the
+app (SWARM_REPLICAS replicas, no virtual IP: ``endpoint_mode: dnsrr``), Redis (one replica,
+pinned to the node that keeps its volume) and a proxy (haproxy) that finds the replicas
+through the swarm's DNS and is published on the manager, which maps it to
+SWARM_BIND:SWARM_PORT. The host drives the manager's engine through a socket in a folder of
+ours, never through a TCP port.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from invoke import Collection
+
+from workshop.cli import Ctx, Ran, say, task
+from workshop.config import STATE_DIR, Settings
+from workshop.display import table
+from workshop.engine import build_service, claim_container, copy_output
+from workshop.errors import WorkshopError
+from workshop.example import Example, Move, Step, expect
+from workshop.probe import get, http_url, wait_for_http
+from workshop.settings import Setting, address, image, port, whole
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from python_on_whales import DockerClient
+
+EXAMPLE = "swarm"
+COMPOSE_FILE = "examples/swarm/compose.yml"  # builds the node, registry and proxy images
+STACK_FILE = "examples/swarm/stack.yml"  # the stack: docker-compose.yml plus this
+PROXY_PORT = 8080  # where the proxy listens, on the manager node
+REGISTRY = "registry:5000"  # the registry, as the nodes reach it
+REDIS_LABEL = "workshop-redis"  # the node label that pins Redis (and its volume) to one node
+WAIT = 180  # seconds a cluster or a stack may take to be ready
+
+SETTINGS = (
+    Setting("SWARM_NODES", "3", whole(1, 9), "nodes of the workshop's swarm (the first is the manager)", (EXAMPLE,)),
+    Setting("SWARM_STACK", "counter", Settings.project, "name of the stack on the swarm", (EXAMPLE,)),
+    Setting("SWARM_REPLICAS", "3", whole(1, 20), "replicas of the app on the swarm", (EXAMPLE,)),
+    Setting("SWARM_BIND", "127.0.0.1", address, "host address the swarm's proxy and registry are published on",
+            (EXAMPLE,)),
+    Setting("SWARM_PORT", "8090", port, "host port of the stack on the swarm (its proxy)", (EXAMPLE,),
+            bind="SWARM_BIND"),
+    Setting("SWARM_REGISTRY_PORT", "5051", port, "host port of the cluster's registry (this machine pushes there)",
+            (EXAMPLE,), bind="SWARM_BIND"),
+    Setting("SWARM_NODE_IMAGE", "docker-workshop/swarm-node:latest", image,
+            "image of a swarm node: a Docker engine in a container, built FROM BASE_IMAGE", (EXAMPLE,)),
+    Setting("SWARM_REGISTRY_IMAGE", "docker-workshop/swarm-registry:latest", image,
+            "image of the cluster's registry, built FROM BASE_IMAGE", (EXAMPLE,)),
+    Setting("SWARM_PROXY_IMAGE", "docker-workshop/swarm-proxy:latest", image,
+            "image of the stack's proxy (haproxy), built FROM BASE_IMAGE", (EXAMPLE,)),
+)  # fmt: skip
+
+
+# -- names ------------------------------------------------------------------------------------------
+
+
+def network(c: Ctx) -> str:
+    """The cluster's bridge network."""
+    return f"{c.project.name}-swarm"
+
+
+def node_name(c: Ctx, number: int) -> str:
+    """Node ``number`` (1 is the manager)."""
+    return f"{c.project.name}-swarm-{number}"
+
+
+def registry_name(c: Ctx) -> str:
+    """The registry container."""
+    return f"{c.project.name}-swarm-registry"
+
+
+def state(c: Ctx) -> Path:
+    """Our folder for this cluster: the manager's socket, the deployed stack file."""
+    return STATE_DIR / "swarm" / c.project.name
+
+
+def manager(c: Ctx) -> DockerClient:
+    """A client of the manager's engine (through its socket in our folder)."""
+    from python_on_whales import DockerClient
+
+    return DockerClient(host=f"unix://{state(c) / 'sock' / 'docker.sock'}")
+
+
+def node_key(c: Ctx) -> str:
+    """The label naming a node container's number."""
+    return f"{c.project.label_prefix}.swarm-node"
+
+
+# -- the cluster --------------------------------------------------------------------------------------
+
+
+def nodes_there(c: Ctx) -> dict[int, Any]:
+    """Our node containers, by number."""
+    found = c.docker.container.list(all=True, filters=c.project.filters(EXAMPLE))
+    numbered = {ct: (ct.config.labels or {}).get(node_key(c)) for ct in found}
+    return {int(number): ct for ct, number in numbered.items() if number}
+
+
+def ensure_network(c: Ctx) -> None:
+    """The cluster's bridge network, created once."""
+    name = network(c)
+    if not [n for n in c.docker.network.list(filters=c.project.filters(EXAMPLE)) if n.name == name]:
+        c.docker.network.create(name, labels=c.project.labels(EXAMPLE))
+
+
+def ensure_registry(c: Ctx) -> None:
+    """The registry container on the cluster network (alias ``registry``), published on SWARM_BIND."""
+    bind, published = c.get("SWARM_BIND"), c.get("SWARM_REGISTRY_PORT")
+    name = registry_name(c)
+    container = claim_container(c.docker, c.project, EXAMPLE, name, "SWARM_STACK")
+    if container is None:
+        volume = f"{name}-data"
+        if not c.docker.volume.exists(volume):
+            c.docker.volume.create(volume, labels=c.project.labels(EXAMPLE))
+        c.docker.run(
+            c.get("SWARM_REGISTRY_IMAGE"), detach=True, name=name, init=True, labels=c.project.labels(EXAMPLE),
+            networks=[network(c)], network_aliases=["registry"], publish=[(f"{bind}:{published}", 5000)],
+            volumes=[(volume, "/var/lib/docker-registry")], restart="unless-stopped",
+        )  # fmt: skip
+    elif not container.state.running:
+        container.start()
+    if wait_for_http(http_url(bind, published, "/v2/"), WAIT) is None:
+        raise WorkshopError(f"the cluster's registry does not answer at {http_url(bind, published, '/v2/')}")
+
+
+def start_node(c: Ctx, number: int) -> None:
+    """Node ``number``: a Docker engine in a container, with only what an engine needs."""
+    import grp
+
+    try:
+        group = str(grp.getgrnam("docker").gr_gid)
+    except KeyError:
+        group = "0"
+    options: dict[str, Any] = {}
+    if number == 1:  # the manager: its socket in our folder, its proxy port on SWARM_BIND
+        sock = state(c) / "sock"
+        sock.mkdir(parents=True, exist_ok=True)
+        options = {
+            "volumes": [(sock, "/run/host")],
+            "publish": [(f"{c.get('SWARM_BIND')}:{c.get('SWARM_PORT')}", PROXY_PORT)],
+        }
+    cgroups = ("/sys/fs/cgroup", "/sys/fs/cgroup", "rw")
+    options["volumes"] = [*options.get("volumes", []), cgroups]
+    name = node_name(c, number)
+    c.docker.run(
+        c.get("SWARM_NODE_IMAGE"), detach=True, name=name, hostname=name,
+        labels={**c.project.labels(EXAMPLE), node_key(c): str(number)}, networks=[network(c)],
+        # what an engine in a container needs, and nothing more (README: "The nodes")
+        cap_add=["ALL"], cap_drop=["SYS_RESOURCE"],
+        security_options=["seccomp=unconfined", "apparmor=unconfined"],
+        tmpfs=["/run"], envs={"SOCKET_GROUP": group, "INSECURE_REGISTRY": REGISTRY},
+        **options,
+    )  # fmt: skip
+
+
+def node_engine_ready(c: Ctx, number: int) -> None:
+    """Wait until node ``number``'s engine answers."""
+    from python_on_whales.exceptions import DockerException
+
+    deadline = time.monotonic() + WAIT
+    while True:
+        try:
+            c.docker.container.execute(node_name(c, number), ["docker", "info"])
+            return
+        except DockerException:
+            if time.monotonic() > deadline:
+                raise WorkshopError(
+                    f"the engine in {node_name(c, number)} did not start; see `docker logs {node_name(c, number)}`"
+                ) from None
+            time.sleep(0.3)
+
+
+def address_of(c: Ctx, number: int) -> str:
+    """Node ``number``'s address on the cluster network."""
+    container = c.docker.container.inspect(node_name(c, number))
+    return str((container.network_settings.networks or {})[network(c)].ip_address)
+
+
+def form_swarm(c: Ctx, count: int) -> None:
+    """Init the swarm on node 1 and join the others; forget nodes that are gone; label Redis's node."""
+    for number in range(1, count + 1):
+        node_engine_ready(c, number)
+    boss = manager(c)
+    swarm_info = boss.info().swarm
+    if swarm_info is None or swarm_info.local_node_state != "active":
+        boss.swarm.init(advertise_address=address_of(c, 1))
+    token = boss.swarm.join_token("worker")
+    for number in range(2, count + 1):
+        state_ = c.docker.container.execute(
+            node_name(c, number), ["docker", "info", "--format", "{{.Swarm.LocalNodeState}}"]
+        )
+        if str(state_).strip() != "active":
+            c.docker.container.execute(
+                node_name(c, number), ["docker", "swarm", "join", "--token", token, f"{address_of(c, 1)}:2377"]
+            )
+    wanted = {node_name(c, n) for n in range(1, count + 1)}
+    for node in boss.node.list():
+        if node.description.hostname not in wanted:
+            boss.node.remove(node.id, force=True)
+    deadline = time.monotonic() + WAIT
+    while True:
+        ready = {n.description.hostname for n in boss.node.list() if n.status.state == "ready"}
+        if wanted <= ready:
+            break
+        if time.monotonic() > deadline:
+            raise WorkshopError(f"nodes not Ready after {WAIT}s: {', '.join(sorted(wanted - ready))}")
+        time.sleep(0.3)
+    nodes = boss.node.list()
+    if not any((n.spec.labels or {}).get(REDIS_LABEL) for n in nodes):
+        redis_node = node_name(c, 2 if count >= 2 else 1)  # a worker keeps Redis and its volume
+        boss.node.update(redis_node, labels_add={REDIS_LABEL: "true"})
+
+
+def show_nodes(c: Ctx) -> None:
+    """The nodes: role, availability, state, and the replicas each runs."""
+    boss = manager(c)
+    running: dict[str, int] = {}
+    try:
+        for each in boss.stack.ps(c.get("SWARM_STACK")):
+            if each.desired_state == "running":
+                running[each.node_id] = running.get(each.node_id, 0) + 1
+    except Exception:  # noqa: BLE001 - no stack yet: no replicas
+        running = {}
+    rows = [
+        (
+            str(n.description.hostname),
+            str(n.spec.role),
+            str(n.spec.availability),
+            str(n.status.state),
+            str(running.get(n.id, 0)),
+        )
+        for n in sorted(boss.node.list(), key=lambda n: str(n.description.hostname))
+    ]
+    say(table(("NODE", "ROLE", "AVAILABILITY", "STATE", "TASKS"), rows))
+
+
+def build_images(c: Ctx) -> None:
+    """The node, registry and proxy images (a no-op when nothing changed)."""
+    for service in ("node", "registry", "proxy"):
+        build_service(c, COMPOSE_FILE, service, images=["BASE_IMAGE"] if service == "node" else ())
+
+
+@task(help={"nodes": "how many nodes (default: SWARM_NODES); the cluster grows or shrinks to it"})
+def up(c: Ctx, nodes=0):
+    """Start the workshop's swarm: SWARM_NODES node containers, one manager, and the cluster's registry."""
+    c.check([setting.name for setting in SETTINGS])  # before anything is built or started
+    count = nodes or c.get("SWARM_NODES")
+    if not 1 <= count <= 9:
+        raise WorkshopError(f"--nodes={count}: give a number of nodes from 1 to 9")
+    began = time.monotonic()
+    build_images(c)
+    ensure_network(c)
+    ensure_registry(c)
+    there = nodes_there(c)
+    for number, container in sorted(there.items()):
+        if number > count:  # shrink: leave the swarm, then go
+            try:
+                manager(c).node.remove(node_name(c, number), force=True)
+            except Exception:  # noqa: BLE001 - not a member any more
+                pass
+            container.remove(force=True, volumes=True)
+        elif not container.state.running:
+            container.start()
+    for number in range(1, count + 1):
+        if number not in there:
+            start_node(c, number)
+    form_swarm(c, count)
+    say(f"the swarm has {count} node(s), all Ready, after {time.monotonic() - began:.1f}s")
+    show_nodes(c)
+
+
+@task
+def nodes(c: Ctx):
+    """List the swarm's nodes: role, availability, state and the tasks each runs (docker node ls)."""
+    require_cluster(c)
+    show_nodes(c)
+
+
+@task(help={"volumes": "also delete the registry's volume (the pushed images)"})
+def down(c: Ctx, volumes=False):
+    """Remove the workshop's swarm: every node (with the stack on it) and the registry."""
+    there = nodes_there(c)
+    registry = claim_container(c.docker, c.project, EXAMPLE, registry_name(c), "SWARM_STACK")
+    if not there and registry is None:
+        say("no swarm; nothing to remove")
+        return
+    for container in there.values():
+        container.remove(force=True, volumes=True)
+    if registry is not None:
+        registry.remove(force=True, volumes=False)
+    for net in c.docker.network.list(filters=c.project.filters(EXAMPLE)):
+        net.remove()
+    shutil.rmtree(state(c), ignore_errors=True)  # the manager's socket folder, the stack file
+    deleted = []
+    if volumes:
+        for volume in c.docker.volume.list(filters=c.project.filters(EXAMPLE)):
+            volume.remove()
+            deleted.append(volume.name)
+    say(
+        f"removed the swarm ({len(there)} node(s) and the registry)"
+        + (f"; deleted volume(s) {', '.join(deleted)}" if deleted else "")
+    )
+
+
+# -- the stack ---------------------------------------------------------------------------------------
+
+
+def require_cluster(c: Ctx) -> DockerClient:
+    """The manager's client; one line when there is no swarm."""
+    from python_on_whales.exceptions import DockerException
+
+    c.check([setting.name for setting in SETTINGS])  # before the engine is asked anything
+    if 1 not in nodes_there(c):
+        raise WorkshopError("there is no swarm; start it with `invoke swarm.up`")
+    boss = manager(c)
+    try:
+        boss.info()
+    except DockerException:
+        raise WorkshopError("the swarm's manager does not answer; `invoke swarm.up` starts it again") from None
+    return boss
+
+
+def push(c: Ctx, local: str, repository: str) -> str:
+    """Push ``local`` to the cluster's registry under a content-addressed tag; return the nodes' reference."""
+    tag = c.docker.image.inspect(local).id.removeprefix("sha256:")[:12]
+    pushed = f"127.0.0.1:{c.get('SWARM_REGISTRY_PORT')}/{repository}:{tag}"
+    c.docker.image.tag(local, pushed)
+    c.docker.image.push(pushed, quiet=True)
+    return f"{REGISTRY}/{repository}:{tag}"
+
+
+def for_swarm(document: dict, images: dict[str, str]) -> dict:
+    """A `docker compose config` document made into what `docker stack deploy` accepts:
+    resource keys become ``deploy.resources.limits``; what swarm has no use for goes (build,
+    restart, depends_on (no start order: the app answers 503 until Redis is there),
+    security_opt (the nodes' engines give every container no-new-privileges)); ports lose
+    their host address (the proxy publishes)."""
+    document = json.loads(json.dumps(document))
+    for key in ("name", "secrets", "version"):
+        document.pop(key, None)
+    for name, service in document.get("services", {}).items():
+        limits: dict[str, Any] = {}
+        if service.get("mem_limit") is not None:
+            limits["memory"] = str(service["mem_limit"])
+        if service.get("cpus") is not None:
+            limits["cpus"] = str(service["cpus"])
+        if service.get("pids_limit") is not None:
+            limits["pids"] = int(service["pids_limit"])
+        for key in (
+            "build",
+            "restart",
+            "depends_on",
+            "security_opt",
+            "container_name",
+            "memswap_limit",
+            "mem_limit",
+            "cpus",
+            "pids_limit",
+        ):
+            service.pop(key, None)
+        for key in [k for k, v in service.items() if v is None]:
+            service.pop(key)
+        if limits:
+            resources = service.setdefault("deploy", {}).setdefault("resources", {})
+            resources["limits"] = {**limits, **resources.get("limits", {})}
+        for values in service.get("deploy", {}).get("resources", {}).values():
+            if isinstance(values, dict) and "cpus" in values:
+                values["cpus"] = str(values["cpus"])
+        for published in service.get("ports", []):
+            published.pop("host_ip", None)
+            if "published" in published:
+                published["published"] = int(published["published"])
+        if name in images:
+            service["image"] = images[name]
+    for volume in document.get("volumes", {}).values():
+        volume.pop("name", None)  # the stack names it: <stack>_redis_data
+    for net in document.get("networks", {}).values():
+        net.pop("name", None)
+        net.setdefault("driver", "overlay")
+    return document
+
+
+def stack_document(c: Ctx, images: dict[str, str]) -> Path:
+    """The stack file deployed: docker-compose.yml and stack.yml merged by compose, made swarm-ready."""
+    from python_on_whales import DockerClient
+
+    settings = c.settings
+    for name in ("SWARM_REPLICAS",):
+        c.get(name)
+    client = DockerClient(
+        compose_files=[settings.root / c.get("WORKSHOP_COMPOSE_FILE"), settings.root / STACK_FILE],
+        compose_env_files=list[str | Path](settings.env_files), compose_project_name=c.get("WORKSHOP_PROJECT"),
+        compose_project_directory=settings.root,
+    )  # fmt: skip
+    document = for_swarm(client.compose.config(return_json=True), images)
+    path = state(c) / "stack.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=1))
+    return path
+
+
+def stack_tasks(c: Ctx, boss: DockerClient) -> list:
+    """The stack's tasks meant to run (none when it is not deployed)."""
+    stack = c.get("SWARM_STACK")
+    if stack not in [s.name for s in boss.stack.list()]:
+        return []
+    return [t for t in boss.stack.ps(stack) if t.desired_state == "running"]
+
+
+def wanted_tasks(c: Ctx) -> int:
+    """Tasks the stack runs when complete: the app's replicas, Redis and the proxy."""
+    return c.get("SWARM_REPLICAS") + 2
+
+
+def wait_for_stack(c: Ctx, boss: DockerClient, wanted: int) -> None:
+    """Until ``wanted`` tasks run (healthy: swarm starts a task's successor only once it is) and the
+    proxy answers."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        tasks = stack_tasks(c, boss)
+        running = [t for t in tasks if t.status.state == "running"]
+        if len(running) >= wanted and len(tasks) == len(running):
+            break
+        if time.monotonic() > deadline:
+            raise WorkshopError(f"{len(running)} of {wanted} tasks running after {WAIT}s; see `invoke stack.ps`")
+        time.sleep(0.5)
+    url = stack_url(c)
+    if wait_for_http(url + "healthz", WAIT) is None:
+        raise WorkshopError(f"the stack's proxy does not answer at {url}; see `invoke stack.logs --service proxy`")
+
+
+def stack_url(c: Ctx) -> str:
+    """Where the stack answers."""
+    return http_url(c.get("SWARM_BIND"), c.get("SWARM_PORT"))
+
+
+@task
+def deploy(c: Ctx):
+    """Deploy example 4's stack to the swarm: push its images to the cluster's registry, deploy, wait until healthy."""
+    boss = require_cluster(c)
+    stack, began = c.get("SWARM_STACK"), time.monotonic()
+    compose = c.compose(c.get("WORKSHOP_COMPOSE_FILE"))
+    copy_output(compose.compose.build(["app"], stream_logs=True), progress=True)  # builds what changed
+    images = {
+        "app": push(c, c.get("APP_IMAGE"), "counter"),
+        "redis": push(c, c.get("REDIS_IMAGE"), "redis"),
+        "proxy": push(c, c.get("SWARM_PROXY_IMAGE"), "proxy"),
+    }
+    boss.stack.deploy(stack, compose_files=[stack_document(c, images)])
+    wait_for_stack(c, boss, wanted_tasks(c))
+    say(
+        f"stack {stack} deployed ({images['app'].rsplit(':', 1)[-1]}) and healthy after "
+        f"{time.monotonic() - began:.1f}s: {stack_url(c)}"
+    )
+
+
+@task
+def ps(c: Ctx):
+    """List the stack's tasks: service, node, desired and current state (docker stack ps)."""
+    boss = require_cluster(c)
+    names = {n.id: n.description.hostname for n in boss.node.list()}
+    tasks = stack_tasks(c, boss)
+    if not tasks:
+        say("the stack is not deployed; `invoke stack.deploy` deploys it")
+        return
+    services = {s.id: s.spec.name for s in boss.service.list()}
+    rows = [(str(services.get(t.service_id, t.service_id)), str(names.get(t.node_id, "-")), str(t.desired_state),
+             str(t.status.state)) for t in tasks]  # fmt: skip
+    say(table(("SERVICE", "NODE", "DESIRED", "STATE"), sorted(rows)))
+
+
+@task(help={"service": "only this service (app, redis or proxy)", "follow": "keep streaming until Ctrl-C"})
+def logs(c: Ctx, service="app", follow=False):
+    """Print a service's logs from every node (docker service logs)."""
+    boss = require_cluster(c)
+    if service not in ("app", "redis", "proxy"):
+        raise WorkshopError(f"--service={service!r}: use app, redis or proxy")
+    try:
+        copy_output(boss.service.logs(f"{c.get('SWARM_STACK')}_{service}", follow=follow, stream=True))
+    except KeyboardInterrupt:
+        return
+
+
+@task
+def hit(c: Ctx):
+    """Visit the stack on the swarm once: its answer, and which replica served it."""
+    url = stack_url(c)
+    try:
+        response = get(url)
+    except OSError as exc:
+        raise WorkshopError(f"nothing answers at {url} ({exc}); `invoke stack.deploy` deploys the stack") from None
+    text = response.body.decode(errors="replace").strip()
+    if response.status != 200:
+        raise WorkshopError(f"{url} answered {response.status}: {text}")
+    say(f"{text} (served by {response.headers.get('x-served-by', '?')})")
+
+
+@task(help={"replicas": "how many replicas of the app (1-20)"})
+def scale(c: Ctx, replicas=0):
+    """Run REPLICAS replicas of the app and wait until they are healthy (docker service scale)."""
+    if not 1 <= replicas <= 20:
+        raise WorkshopError(f"--replicas={replicas}: give a number of replicas from 1 to 20")
+    boss = require_cluster(c)
+    stack, began = c.get("SWARM_STACK"), time.monotonic()
+    boss.service.scale({f"{stack}_app": replicas}, detach=True)
+    wait_for_stack(c, boss, replicas + 2)
+    say(f"{replicas} replica(s) of the app running and healthy after {time.monotonic() - began:.1f}s")
+
+
+@task
+def rm(c: Ctx):
+    """Remove the stack from the swarm; Redis's volume stays on its node (docker stack rm)."""
+    boss = require_cluster(c)
+    stack = c.get("SWARM_STACK")
+    if stack not in [s.name for s in boss.stack.list()]:
+        say(f"stack {stack} is not deployed; nothing to remove")
+        return
+    boss.stack.remove(stack)
+    deadline = time.monotonic() + WAIT
+    while boss.container.list(filters=[("label", f"com.docker.stack.namespace={stack}")]) or any(
+        n.name.startswith(f"{stack}_") for n in boss.network.list()
+    ):
+        if time.monotonic() > deadline:
+            raise WorkshopError(f"stack {stack} was not gone after {WAIT}s")
+        time.sleep(0.5)
+    say(f"stack {stack} removed; Redis's data stays in its volume on its node")
+
+
+def cluster_ready(c: Ctx, ran: Ran, noted: dict) -> str:
+    """Every node Ready, one manager."""
+    boss = require_cluster(c)
+    found = boss.node.list()
+    expect(all(n.status.state == "ready" for n in found), "not every node is Ready")
+    managers = [n for n in found if n.spec.role == "manager"]
+    expect(len(managers) == 1, f"{len(managers)} managers")
+    return f"{len(found)} nodes, all Ready, one of them the manager: each a container running its own engine"
+
+
+def stack_running(c: Ctx, ran: Ran, noted: dict) -> str:
+    """Every task of the stack runs, the app's replicas on more than one node."""
+    tasks = stack_tasks(c, require_cluster(c))
+    apps = {t.node_id for t in tasks if t.status.state == "running" and t.service_id in app_services(c)}
+    expect(len(tasks) == wanted_tasks(c), f"{len(tasks)} tasks, not {wanted_tasks(c)}")
+    expect(len(apps) >= min(2, len(nodes_there(c))), "the app's replicas all run on one node")
+    return f"the stack runs {len(tasks)} tasks; the app's replicas spread over {len(apps)} nodes"
+
+
+def app_services(c: Ctx) -> set[str]:
+    """The id of the stack's app service."""
+    name = f"{c.get('SWARM_STACK')}_app"
+    return {s.id for s in require_cluster(c).service.list() if s.spec.name == name}
+
+
+def hit_counted(c: Ctx, ran: Ran, noted: dict) -> str:
+    """The counter answered through the proxy, naming its replica."""
+    expect("(served by " in ran.stdout and "seen" in ran.stdout, f"the swarm answered {ran.result!r}")
+    count = int(ran.stdout.split("seen ")[1].split()[0])
+    first = noted.get("swarm_count")
+    if first is not None:
+        expect(count == int(str(first)) + 1, f"the count went from {first} to {count}")
+        return f"the count went from {first} to {count}: every replica counts in the one Redis"
+    noted["swarm_count"] = count
+    return f"a replica answered: seen {count} times"
+
+
+def is_up(c: Ctx) -> bool:
+    """The manager node runs."""
+    there = nodes_there(c)
+    return 1 in there and bool(there[1].state.running)
+
+
+swarm = Example(
+    name=EXAMPLE,
+    collection=Collection("swarm", up, nodes, down),
+    settings=SETTINGS,
+    compose_files=(COMPOSE_FILE, STACK_FILE),
+    tour=Step(
+        "scale out on a swarm",
+        "Compose runs a stack on one machine; Swarm runs the same stack across several. Here the "
+        "nodes are containers, the app runs as several replicas on different nodes, and a proxy "
+        "spreads the visits over them while Redis keeps one count.",
+        (
+            Move(
+                "docker swarm init; docker swarm join ...",
+                "swarm.up",
+                cluster_ready,
+                note="three nodes, each a container with its own engine",
+            ),
+            Move("docker stack deploy -c docker-compose.yml counter", "stack.deploy", stack_running),
+            Move("open the stack's URL", "stack.hit", hit_counted),
+            Move("open it again", "stack.hit", hit_counted),
+        ),
+        cleanup=("swarm.down", {"volumes": True}),
+        present=lambda c: bool(nodes_there(c)),
+        slow=True,
+    ),
+)
+stack = Example(
+    name="stack",
+    collection=Collection("stack", deploy, ps, logs, hit, scale, rm),
+)
