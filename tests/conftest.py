@@ -231,6 +231,11 @@ def remove_project(client, project: str) -> None:
         client.image.remove(image, force=True)
 
 
+def swarm_images(tag: str) -> dict[str, str]:
+    """Image names of the test's own for example 5 (a test's cleanup removes what it built)."""
+    return {f"SWARM_{kind}_IMAGE": f"{tag}-swarm-{kind.lower()}:latest" for kind in ("NODE", "REGISTRY", "PROXY")}
+
+
 _HANDED_OUT: set[int] = set()
 
 
@@ -276,6 +281,7 @@ def workshop(docker_client, tmp_path):
             "APP_IMAGE": f"{tag}-counter:latest",
             "SWARM_PORT": str(free_port()),
             "SWARM_REGISTRY_PORT": str(free_port()),
+            **swarm_images(tag),
         }
     )
     shop.project = tag

@@ -10,7 +10,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import TEST_PROJECT, Workshop, free_port, remove_project
+from conftest import TEST_PROJECT, Workshop, free_port, remove_project, swarm_images
 from engine_state import nothing_of
 
 from workshop.probe import get
@@ -36,6 +36,7 @@ def cluster(docker_client, tmp_path_factory):
         "APP_PORT": str(free_port()),
         "NGINX_PORT": str(free_port()),
         "CURL_RESULTS_DIR": str(tmp_path_factory.mktemp("vol")),
+        **swarm_images(tag),
     })  # fmt: skip
     shop.project = tag
     try:
@@ -99,7 +100,7 @@ def test_up_and_deploy_again_change_nothing(cluster, docker_client):
 def test_clean_removes_the_cluster_and_nothing_else(docker_client, resources):
     tag = f"{TEST_PROJECT}-{uuid.uuid4().hex[:6]}"
     shop = Workshop(env={"WORKSHOP_PROJECT": tag, "SWARM_NODES": "1", "SWARM_PORT": str(free_port()),
-                         "SWARM_REGISTRY_PORT": str(free_port())})  # fmt: skip
+                         "SWARM_REGISTRY_PORT": str(free_port()), **swarm_images(tag)})  # fmt: skip
     try:
         shop.run("swarm.up", timeout=900).ok()
         assert resources(tag)["containers"]
