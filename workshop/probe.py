@@ -52,6 +52,18 @@ def get(url: str, timeout: float = 5) -> Response:
         return Response(error.code, error.read(), {k.lower(): v for k, v in error.headers.items()})
 
 
+def visit(url: str, how_to_start: str) -> tuple[Response, str]:
+    """GET ``url`` once: (the response, its body as text); nothing answering is one line that
+    ends with ``how_to_start``."""
+    from workshop.errors import WorkshopError
+
+    try:
+        response = get(url)
+    except OSError as exc:
+        raise WorkshopError(f"nothing answers at {url} ({exc}); {how_to_start}") from None
+    return response, response.body.decode(errors="replace").strip()
+
+
 PROGRESS_EVERY = 2.0  # seconds between "still waiting" reports
 
 

@@ -14,7 +14,7 @@ from workshop.display import table
 from workshop.engine import copy_output, ensure_images, holds_port, published, require_engine
 from workshop.errors import WorkshopError, last_line
 from workshop.example import Example, Move, Service, Standin, Step, expect
-from workshop.probe import get, http_url, port_is_free
+from workshop.probe import http_url, port_is_free, visit
 from workshop.settings import Setting, address, decimal, existing_file, image, one_of, port, whole
 
 EXAMPLE = "compose"
@@ -206,11 +206,7 @@ def healthy_within(c: Ctx, deadline: float) -> bool:
 def hit(c: Ctx):
     """Visit the counter once and print its answer (open http://127.0.0.1:5000/)."""
     url = StackSettings.load(c).url
-    try:
-        response = get(url)
-    except OSError as exc:
-        raise WorkshopError(f"nothing answers at {url} ({exc}); start the stack with `invoke compose.up`") from None
-    text = response.body.decode(errors="replace").strip()
+    response, text = visit(url, "start the stack with `invoke compose.up`")
     if response.status != 200:
         troubled = [f"{service} is {state}" for service, state in service_states(c).items() if state != "healthy"]
         why = f" ({', '.join(troubled)}; `invoke compose.up` brings the stack back)" if troubled else ""

@@ -17,7 +17,7 @@ import json
 import shutil
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from invoke import Collection
 
@@ -27,7 +27,7 @@ from workshop.display import table
 from workshop.engine import build_service, claim_container, copy_output
 from workshop.errors import WorkshopError
 from workshop.example import Example, Move, Step, expect
-from workshop.probe import get, http_url, wait_for_http
+from workshop.probe import http_url, visit, wait_for_http
 from workshop.settings import Setting, address, image, port, whole
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -494,11 +494,7 @@ def logs(c: Ctx, service="app", follow=False):
 def hit(c: Ctx):
     """Visit the stack on the swarm once: its answer, and which replica served it."""
     url = stack_url(c)
-    try:
-        response = get(url)
-    except OSError as exc:
-        raise WorkshopError(f"nothing answers at {url} ({exc}); `invoke stack.deploy` deploys the stack") from None
-    text = response.body.decode(errors="replace").strip()
+    response, text = visit(url, "`invoke stack.deploy` deploys the stack")
     if response.status != 200:
         raise WorkshopError(f"{url} answered {response.status}: {text}")
     say(f"{text} (served by {response.headers.get('x-served-by', '?')})")
@@ -526,9 +522,7 @@ def rm(c: Ctx):
         return
     boss.stack.remove(stack)
     deadline = time.monotonic() + WAIT
-    while boss.container.list(filters=[("label", f"com.docker.stack.namespace={stack}")]) or any(
-        n.name.startswith(f"{stack}_") for n in boss.network.list()
-    ):
+    while not stack_gone(boss, stack):
         if time.monotonic() > deadline:
             raise WorkshopError(f"stack {stack} was not gone after {WAIT}s")
         time.sleep(0.5)
@@ -570,6 +564,18 @@ def hit_counted(c: Ctx, ran: Ran, noted: dict) -> str:
         return f"the count went from {first} to {count}: every replica counts in the one Redis"
     noted["swarm_count"] = count
     return f"a replica answered: seen {count} times"
+
+
+def stack_gone(boss: DockerClient, stack: str) -> bool:
+    """No container and no network of the stack is left on the manager (a network the engine is
+    removing as we look counts as not gone yet)."""
+    from python_on_whales.exceptions import DockerException
+
+    label: list[tuple[Literal["label"], str]] = [("label", f"com.docker.stack.namespace={stack}")]
+    try:
+        return not boss.container.list(filters=label) and not boss.network.list(filters=label)
+    except DockerException:  # listed, then removed before it could be inspected
+        return False
 
 
 def is_up(c: Ctx) -> bool:
