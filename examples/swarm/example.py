@@ -116,7 +116,7 @@ def ensure_registry(c: Ctx) -> None:
     """The registry container on the cluster network (alias ``registry``), published on SWARM_BIND."""
     bind, published = c.get("SWARM_BIND"), c.get("SWARM_REGISTRY_PORT")
     name = registry_name(c)
-    container = claim_container(c.docker, c.project, EXAMPLE, name, "SWARM_STACK")
+    container = claim_container(c.docker, c.project, EXAMPLE, name, "WORKSHOP_PROJECT")
     if container is None:
         volume = f"{name}-data"
         if not c.docker.volume.exists(volume):
@@ -224,12 +224,8 @@ def show_nodes(c: Ctx) -> None:
     """The nodes: role, availability, state, and the replicas each runs."""
     boss = manager(c)
     running: dict[str, int] = {}
-    try:
-        for each in boss.stack.ps(c.get("SWARM_STACK")):
-            if each.desired_state == "running":
-                running[each.node_id] = running.get(each.node_id, 0) + 1
-    except Exception:  # noqa: BLE001 - no stack yet: no replicas
-        running = {}
+    for each in stack_tasks(c, boss):  # none before the stack is deployed
+        running[each.node_id] = running.get(each.node_id, 0) + 1
     rows = [
         (
             str(n.description.hostname),
@@ -289,7 +285,7 @@ def nodes(c: Ctx):
 def down(c: Ctx, volumes=False):
     """Remove the workshop's swarm: every node (with the stack on it) and the registry."""
     there = nodes_there(c)
-    registry = claim_container(c.docker, c.project, EXAMPLE, registry_name(c), "SWARM_STACK")
+    registry = claim_container(c.docker, c.project, EXAMPLE, registry_name(c), "WORKSHOP_PROJECT")
     if not there and registry is None:
         say("no swarm; nothing to remove")
         return
@@ -576,12 +572,6 @@ def stack_gone(boss: DockerClient, stack: str) -> bool:
         return not boss.container.list(filters=label) and not boss.network.list(filters=label)
     except DockerException:  # listed, then removed before it could be inspected
         return False
-
-
-def is_up(c: Ctx) -> bool:
-    """The manager node runs."""
-    there = nodes_there(c)
-    return 1 in there and bool(there[1].state.running)
 
 
 swarm = Example(
