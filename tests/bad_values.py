@@ -171,6 +171,11 @@ MORE = [
     bad("SWARM_NODE_IMAGE", "Node:Latest", "swarm.up", NOT_AN_IMAGE),
     bad("SWARM_REGISTRY_IMAGE", "", "swarm.up", EMPTY),
     bad("SWARM_PROXY_IMAGE", "proxy image", "swarm.up", NOT_AN_IMAGE),
+    bad("SWARM_MANAGER", "http://manager:2375", "stack.deploy", "not an engine URL", "tcp://"),
+    bad("SWARM_MANAGER", "tcp://", "stack.ps", "not an engine URL"),
+    bad("SWARM_MANAGER", "my swarm", "swarm.nodes", "neither a docker context name nor an engine URL"),
+    bad("SWARM_REGISTRY", "https://reg.lan:5000", "stack.deploy", "not a registry address", "host[:port]"),
+    bad("SWARM_REGISTRY", "reg.lan:5000", "swarm.up", "only for a swarm of yours"),
     # the operating tasks read what they use too
     bad("WORKSHOP_LABEL_PREFIX", "Bad", "clean", "not a valid label prefix"),
     bad("NGINX_PORT", "abc", "up", WHOLE),

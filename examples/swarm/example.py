@@ -14,6 +14,7 @@ ours, never through a TCP port.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -27,7 +28,7 @@ from workshop.display import table
 from workshop.engine import build_service, claim_container, copy_output
 from workshop.errors import WorkshopError
 from workshop.example import Example, Move, Step, expect
-from workshop.probe import http_url, visit, wait_for_http
+from workshop.probe import http_url, port_is_free, visit, wait_for_http
 from workshop.settings import Setting, address, image, port, whole
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -37,9 +38,41 @@ EXAMPLE = "swarm"
 COMPOSE_FILE = "examples/swarm/compose.yml"  # builds the node, registry and proxy images
 STACK_FILE = "examples/swarm/stack.yml"  # the stack: docker-compose.yml plus this
 PROXY_PORT = 8080  # where the proxy listens, on the manager node
-REGISTRY = "registry:5000"  # the registry, as the nodes reach it
+REGISTRY_TARGET = "registry:5000"  # the registry container, as each node's forwarder reaches it
 REDIS_LABEL = "workshop-redis"  # the node label that pins Redis (and its volume) to one node
 WAIT = 180  # seconds a cluster or a stack may take to be ready
+
+MANAGER_SCHEMES = ("unix", "tcp", "ssh", "npipe")
+
+
+def manager_target(settings: Settings, name: str) -> str:
+    """Empty, a docker context name, or an engine URL with a host (unix:///path, tcp://host:port, ssh://user@host)."""
+    value = settings.raw(name)
+    assert value is not None
+    target = value.value.strip()
+    if not target:
+        return ""
+    if "://" in target:
+        scheme, rest = target.split("://", 1)
+        if scheme in MANAGER_SCHEMES and rest.strip("/") and " " not in rest:
+            return target
+        raise value.fail(
+            "is not an engine URL", f"use {', '.join(s + '://' for s in MANAGER_SCHEMES)}... or a docker context name"
+        )
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.+-]*", target):
+        return target
+    raise value.fail("is neither a docker context name nor an engine URL", "use e.g. `prod` or tcp://manager:2376")
+
+
+def registry_address(settings: Settings, name: str) -> str:
+    """Empty, or a registry as image names spell it: host[:port][/path], no scheme."""
+    value = settings.raw(name)
+    assert value is not None
+    target = value.value.strip()
+    if not target or re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[a-z0-9._-]+)*", target):
+        return target
+    raise value.fail("is not a registry address", "write it as image names do: host[:port][/path], e.g. reg.lan:5000")
+
 
 SETTINGS = (
     Setting("SWARM_NODES", "3", whole(1, 9), "nodes of the workshop's swarm (the first is the manager)", (EXAMPLE,)),
@@ -57,6 +90,12 @@ SETTINGS = (
             "image of the cluster's registry, built FROM BASE_IMAGE", (EXAMPLE,)),
     Setting("SWARM_PROXY_IMAGE", "docker-workshop/swarm-proxy:latest", image,
             "image of the stack's proxy (haproxy), built FROM BASE_IMAGE", (EXAMPLE,)),
+    Setting("SWARM_MANAGER", "", manager_target,
+            "a swarm of yours to deploy to: a docker context name or an engine URL (unix://, tcp://, ssh://); "
+            "empty: the workshop's own cluster", (EXAMPLE,)),
+    Setting("SWARM_REGISTRY", "", registry_address,
+            "with SWARM_MANAGER: the registry (host[:port][/path]) this machine pushes to and your nodes pull from",
+            (EXAMPLE,)),
 )  # fmt: skip
 
 
@@ -83,11 +122,49 @@ def state(c: Ctx) -> Path:
     return STATE_DIR / "swarm" / c.project.name
 
 
+def yours(c: Ctx) -> str:
+    """SWARM_MANAGER: a swarm of the user's (a docker context or an engine URL), or "" for ours."""
+    return str(c.get("SWARM_MANAGER"))
+
+
 def manager(c: Ctx) -> DockerClient:
-    """A client of the manager's engine (through its socket in our folder)."""
+    """A client of the manager's engine: SWARM_MANAGER's, or our cluster's through its socket in our folder."""
     from python_on_whales import DockerClient
 
-    return DockerClient(host=f"unix://{state(c) / 'sock' / 'docker.sock'}")
+    target = yours(c)
+    if not target:
+        return DockerClient(host=f"unix://{state(c) / 'sock' / 'docker.sock'}")
+    if "://" in target:
+        return DockerClient(host=target)
+    return DockerClient(context=target)
+
+
+def registry(c: Ctx) -> str:
+    """Where images are pushed and pulled: SWARM_REGISTRY for a swarm of yours; for ours, the
+    cluster's registry as 127.0.0.1:SWARM_REGISTRY_PORT, the same name on this machine (published
+    there) and on every node (a forwarder there)."""
+    named = str(c.get("SWARM_REGISTRY"))
+    if yours(c):
+        if not named:
+            raise c.settings.raw("SWARM_REGISTRY").fail(  # type: ignore[union-attr]
+                "is empty, and SWARM_MANAGER names a swarm of yours",
+                "set SWARM_REGISTRY to a registry this machine pushes to and your nodes pull from",
+            )
+        return named
+    if named:
+        raise c.settings.raw("SWARM_REGISTRY").fail(  # type: ignore[union-attr]
+            "is only for a swarm of yours (SWARM_MANAGER)",
+            "leave it empty: the workshop's cluster brings its own registry",
+        )
+    return f"127.0.0.1:{c.get('SWARM_REGISTRY_PORT')}"
+
+
+def not_ours(c: Ctx, task_name: str) -> WorkshopError:
+    """The error of a task that manages only the workshop's own cluster."""
+    return WorkshopError(
+        f"SWARM_MANAGER={yours(c)!r} names a swarm of yours: `invoke {task_name}` manages only the workshop's "
+        "own cluster (your nodes are yours to run); unset SWARM_MANAGER to use the workshop's cluster"
+    )
 
 
 def node_key(c: Ctx) -> str:
@@ -153,13 +230,50 @@ def start_node(c: Ctx, number: int) -> None:
     name = node_name(c, number)
     c.docker.run(
         c.get("SWARM_NODE_IMAGE"), detach=True, name=name, hostname=name,
-        labels={**c.project.labels(EXAMPLE), node_key(c): str(number)}, networks=[network(c)],
+        labels={**c.project.labels(EXAMPLE), node_key(c): str(number), **made_with(c)}, networks=[network(c)],
         # what an engine in a container needs, and nothing more (README: "The nodes")
         cap_add=["ALL"], cap_drop=["SYS_RESOURCE"],
         security_options=["seccomp=unconfined", "apparmor=unconfined"],
-        tmpfs=["/run"], envs={"SOCKET_GROUP": group, "INSECURE_REGISTRY": REGISTRY},
+        tmpfs=["/run"],
+        envs={"SOCKET_GROUP": group, "REGISTRY_FORWARD": f"{c.get('SWARM_REGISTRY_PORT')} {REGISTRY_TARGET}"},
         **options,
     )  # fmt: skip
+
+
+BAKED = ("SWARM_BIND", "SWARM_PORT", "SWARM_REGISTRY_PORT")  # a node keeps these from its start
+
+
+def made_with(c: Ctx) -> dict[str, str]:
+    """Labels recording the settings a node was started with."""
+    return {f"{c.project.label_prefix}.{name.lower()}": str(c.get(name)) for name in BAKED}
+
+
+def same_settings(c: Ctx, there: dict[int, Any]) -> None:
+    """The cluster was started with today's SWARM_BIND, SWARM_PORT and SWARM_REGISTRY_PORT, or one line."""
+    wanted = made_with(c)
+    for container in there.values():
+        labels = container.config.labels or {}
+        for key, value in wanted.items():
+            if labels.get(key, value) != value:
+                name = key.rsplit(".", 1)[1].upper()
+                raise c.settings.raw(name).fail(  # type: ignore[union-attr]
+                    f"differs from the running swarm's {labels[key]!r}",
+                    "`invoke swarm.down` first to start the cluster with the new value (or set it back)",
+                )
+
+
+def ports_free(c: Ctx, there: dict[int, Any]) -> None:
+    """Before anything starts: the ports the cluster will publish are free (or already its own)."""
+    bind = c.get("SWARM_BIND")
+    wanted = [("SWARM_PORT", 1 not in there)]
+    wanted.append(("SWARM_REGISTRY_PORT", claim_container(c.docker, c.project, EXAMPLE, registry_name(c),
+                                                          "WORKSHOP_PROJECT") is None))  # fmt: skip
+    for name, needed in wanted:
+        if needed and not port_is_free(bind, c.get(name)):
+            raise c.settings.raw(name).fail(  # type: ignore[union-attr]
+                f"cannot be published: {bind}:{c.get(name)} is already in use",
+                f"stop what uses it or choose another {name} in .env",
+            )
 
 
 def node_engine_ready(c: Ctx, number: int) -> None:
@@ -214,10 +328,19 @@ def form_swarm(c: Ctx, count: int) -> None:
         if time.monotonic() > deadline:
             raise WorkshopError(f"nodes not Ready after {WAIT}s: {', '.join(sorted(wanted - ready))}")
         time.sleep(0.3)
-    nodes = boss.node.list()
-    if not any((n.spec.labels or {}).get(REDIS_LABEL) for n in nodes):
-        redis_node = node_name(c, 2 if count >= 2 else 1)  # a worker keeps Redis and its volume
-        boss.node.update(redis_node, labels_add={REDIS_LABEL: "true"})
+    redis_node(boss)
+
+
+def redis_node(boss: DockerClient) -> str | None:
+    """Make sure one node carries the label that pins Redis (and its volume) to it: a Ready worker
+    when there is one, else a manager. Return the node newly labelled (None: one already was)."""
+    nodes = sorted(boss.node.list(), key=lambda n: str(n.description.hostname))
+    if any((n.spec.labels or {}).get(REDIS_LABEL) for n in nodes):
+        return None
+    ready = [n for n in nodes if n.status.state == "ready" and n.spec.availability == "active"] or nodes
+    chosen = next((n for n in ready if n.spec.role == "worker"), ready[0])
+    boss.node.update(chosen.id, labels_add={REDIS_LABEL: "true"})
+    return str(chosen.description.hostname)
 
 
 def show_nodes(c: Ctx) -> None:
@@ -246,17 +369,23 @@ def build_images(c: Ctx) -> None:
 
 
 @task(help={"nodes": "how many nodes (default: SWARM_NODES); the cluster grows or shrinks to it"})
-def up(c: Ctx, nodes=0):
+def up(c: Ctx, nodes=None):
     """Start the workshop's swarm: SWARM_NODES node containers, one manager, and the cluster's registry."""
     c.check([setting.name for setting in SETTINGS])  # before anything is built or started
-    count = nodes or c.get("SWARM_NODES")
-    if not 1 <= count <= 9:
-        raise WorkshopError(f"--nodes={count}: give a number of nodes from 1 to 9")
+    if yours(c):
+        raise not_ours(c, "swarm.up")
+    registry(c)  # SWARM_REGISTRY is not for the workshop's cluster
+    count = c.get("SWARM_NODES") if nodes is None else str(nodes)
+    if not str(count).isdigit() or not 1 <= int(count) <= 9:
+        raise WorkshopError(f"--nodes={count}: give a whole number of nodes from 1 to 9")
+    count = int(count)
     began = time.monotonic()
+    there = nodes_there(c)
+    same_settings(c, there)
+    ports_free(c, there)
     build_images(c)
     ensure_network(c)
     ensure_registry(c)
-    there = nodes_there(c)
     for number, container in sorted(there.items()):
         if number > count:  # shrink: leave the swarm, then go
             try:
@@ -283,7 +412,8 @@ def nodes(c: Ctx):
 
 @task(help={"volumes": "also delete the registry's volume (the pushed images)"})
 def down(c: Ctx, volumes=False):
-    """Remove the workshop's swarm: every node (with the stack on it) and the registry."""
+    """Remove the workshop's swarm: every node (with the stack on it) and the registry (never a swarm
+    of yours that SWARM_MANAGER names)."""
     there = nodes_there(c)
     registry = claim_container(c.docker, c.project, EXAMPLE, registry_name(c), "WORKSHOP_PROJECT")
     if not there and registry is None:
@@ -315,31 +445,58 @@ def require_cluster(c: Ctx) -> DockerClient:
     from python_on_whales.exceptions import DockerException
 
     c.check([setting.name for setting in SETTINGS])  # before the engine is asked anything
-    if 1 not in nodes_there(c):
+    target = yours(c)
+    if not target and 1 not in nodes_there(c):
         raise WorkshopError("there is no swarm; start it with `invoke swarm.up`")
+    if target and "://" not in target:
+        try:
+            c.docker.context.inspect(target)
+        except DockerException:
+            raise c.settings.raw("SWARM_MANAGER").fail(  # type: ignore[union-attr]
+                "names no docker context", "see `docker context ls`, or give an engine URL (tcp://, ssh://, unix://)"
+            ) from None
     boss = manager(c)
     try:
-        boss.info()
+        swarm_info = boss.info().swarm
     except DockerException:
+        if target:
+            raise c.settings.raw("SWARM_MANAGER").fail(  # type: ignore[union-attr]
+                "does not answer", "check that engine (`docker -H ... info`) or point SWARM_MANAGER elsewhere"
+            ) from None
         raise WorkshopError("the swarm's manager does not answer; `invoke swarm.up` starts it again") from None
+    if target and (swarm_info is None or not swarm_info.control_available):
+        raise c.settings.raw("SWARM_MANAGER").fail(  # type: ignore[union-attr]
+            "is not a swarm manager", "point it at a manager node's engine, or unset it to use the workshop's cluster"
+        )
     return boss
 
 
 def push(c: Ctx, local: str, repository: str) -> str:
-    """Push ``local`` to the cluster's registry under a content-addressed tag; return the nodes' reference."""
+    """Push ``local`` to the registry under a content-addressed tag; return that reference (the
+    nodes pull it by the same name)."""
+    from python_on_whales.exceptions import DockerException
+
     tag = c.docker.image.inspect(local).id.removeprefix("sha256:")[:12]
-    pushed = f"127.0.0.1:{c.get('SWARM_REGISTRY_PORT')}/{repository}:{tag}"
+    pushed = f"{registry(c)}/{repository}:{tag}"
     c.docker.image.tag(local, pushed)
-    c.docker.image.push(pushed, quiet=True)
-    return f"{REGISTRY}/{repository}:{tag}"
+    try:
+        c.docker.image.push(pushed, quiet=True)
+    except DockerException as error:
+        setting = "SWARM_REGISTRY" if yours(c) else "SWARM_REGISTRY_PORT"
+        detail = (error.stderr or "").strip().splitlines()
+        raise WorkshopError(
+            f"pushing {pushed} failed ({detail[-1] if detail else 'no answer'}); check {setting}"
+            + ("" if yours(c) else ", or restart the cluster's registry with `invoke swarm.up`")
+        ) from None
+    return pushed
 
 
-def for_swarm(document: dict, images: dict[str, str]) -> dict:
+def for_swarm(document: dict, images: dict[str, str], proxy_port: int = PROXY_PORT) -> dict:
     """A `docker compose config` document made into what `docker stack deploy` accepts:
     resource keys become ``deploy.resources.limits``; what swarm has no use for goes (build,
     restart, depends_on (no start order: the app answers 503 until Redis is there),
     security_opt (the nodes' engines give every container no-new-privileges)); ports lose
-    their host address (the proxy publishes)."""
+    their host address, and the proxy is published on ``proxy_port`` (on the manager)."""
     document = json.loads(json.dumps(document))
     for key in ("name", "secrets", "version"):
         document.pop(key, None)
@@ -377,6 +534,9 @@ def for_swarm(document: dict, images: dict[str, str]) -> dict:
                 published["published"] = int(published["published"])
         if name in images:
             service["image"] = images[name]
+        if name == "proxy":
+            for each in service.get("ports", []):
+                each["published"] = proxy_port
     for volume in document.get("volumes", {}).values():
         volume.pop("name", None)  # the stack names it: <stack>_redis_data
     for net in document.get("networks", {}).values():
@@ -397,7 +557,8 @@ def stack_document(c: Ctx, images: dict[str, str]) -> Path:
         compose_env_files=list[str | Path](settings.env_files), compose_project_name=c.get("WORKSHOP_PROJECT"),
         compose_project_directory=settings.root,
     )  # fmt: skip
-    document = for_swarm(client.compose.config(return_json=True), images)
+    published = c.get("SWARM_PORT") if yours(c) else PROXY_PORT  # ours: the manager's container maps it
+    document = for_swarm(client.compose.config(return_json=True), images, published)
     path = state(c) / "stack.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=1))
@@ -429,19 +590,40 @@ def wait_for_stack(c: Ctx, boss: DockerClient, wanted: int) -> None:
         if time.monotonic() > deadline:
             raise WorkshopError(f"{len(running)} of {wanted} tasks running after {WAIT}s; see `invoke stack.ps`")
         time.sleep(0.5)
+    if yours(c):  # its manager's port may not be reachable from here: swarm's health checks passed
+        return
     url = stack_url(c)
     if wait_for_http(url + "healthz", WAIT) is None:
         raise WorkshopError(f"the stack's proxy does not answer at {url}; see `invoke stack.logs --service proxy`")
 
 
 def stack_url(c: Ctx) -> str:
-    """Where the stack answers."""
-    return http_url(c.get("SWARM_BIND"), c.get("SWARM_PORT"))
+    """Where the stack answers: SWARM_BIND:SWARM_PORT for ours; for a swarm of yours, SWARM_PORT on
+    the manager's host (from its URL or context; a local socket means this machine)."""
+    target = yours(c)
+    if not target:
+        return http_url(c.get("SWARM_BIND"), c.get("SWARM_PORT"))
+    if "://" not in target:
+        target = str(c.docker.context.inspect(target).endpoints["docker"].host or "unix://")
+    return http_url(engine_host(target), c.get("SWARM_PORT"))
+
+
+def engine_host(url: str) -> str:
+    """The host an engine URL names: tcp://h:2376 and ssh://user@h:22 give h; a local socket gives 127.0.0.1."""
+    scheme, _, rest = url.partition("://")
+    if scheme not in ("tcp", "ssh", "http", "https"):
+        return "127.0.0.1"
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    if host.startswith("["):  # [v6]:port
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 @task
 def deploy(c: Ctx):
     """Deploy example 4's stack to the swarm: push its images to the cluster's registry, deploy, wait until healthy."""
+    c.check([setting.name for setting in SETTINGS])
+    registry(c)  # SWARM_REGISTRY fits SWARM_MANAGER, before the engine is asked anything
     boss = require_cluster(c)
     stack, began = c.get("SWARM_STACK"), time.monotonic()
     compose = c.compose(c.get("WORKSHOP_COMPOSE_FILE"))
@@ -451,6 +633,9 @@ def deploy(c: Ctx):
         "redis": push(c, c.get("REDIS_IMAGE"), "redis"),
         "proxy": push(c, c.get("SWARM_PROXY_IMAGE"), "proxy"),
     }
+    labelled = redis_node(boss)
+    if labelled:
+        say(f"Redis and its volume will live on node {labelled} (node label {REDIS_LABEL}=true)")
     boss.stack.deploy(stack, compose_files=[stack_document(c, images)])
     wait_for_stack(c, boss, wanted_tasks(c))
     say(
@@ -477,9 +662,9 @@ def ps(c: Ctx):
 @task(help={"service": "only this service (app, redis or proxy)", "follow": "keep streaming until Ctrl-C"})
 def logs(c: Ctx, service="app", follow=False):
     """Print a service's logs from every node (docker service logs)."""
-    boss = require_cluster(c)
     if service not in ("app", "redis", "proxy"):
         raise WorkshopError(f"--service={service!r}: use app, redis or proxy")
+    boss = require_cluster(c)
     try:
         copy_output(boss.service.logs(f"{c.get('SWARM_STACK')}_{service}", follow=follow, stream=True))
     except KeyboardInterrupt:
@@ -490,7 +675,10 @@ def logs(c: Ctx, service="app", follow=False):
 def hit(c: Ctx):
     """Visit the stack on the swarm once: its answer, and which replica served it."""
     url = stack_url(c)
-    response, text = visit(url, "`invoke stack.deploy` deploys the stack")
+    hint = (
+        "is SWARM_PORT on the manager's host reachable from here?" if yours(c) else "`invoke stack.deploy` deploys it"
+    )
+    response, text = visit(url, hint)
     if response.status != 200:
         raise WorkshopError(f"{url} answered {response.status}: {text}")
     say(f"{text} (served by {response.headers.get('x-served-by', '?')})")

@@ -96,3 +96,37 @@ def test_a_wrong_value_stops_its_task_in_one_line_before_it_reaches_the_engine(i
         assert word in line, f"{word!r} not in {line!r}"
     if case.setting != "CURL_RESULTS_DIR":
         assert not (tmp_path / "vol").exists(), "the results folder was created"
+
+
+def test_a_swarm_of_yours_needs_a_registry_before_anything_is_built(in_process):
+    ran = in_process("stack.deploy", SWARM_MANAGER="tcp://127.0.0.1:9", SWARM_REGISTRY="")
+    assert ran.code == 1 and "\n" not in ran.error, ran
+    assert "SWARM_REGISTRY=''" in ran.error and "SWARM_MANAGER names a swarm of yours" in ran.error, ran.error
+
+
+@pytest.mark.parametrize("name", ["swarm.up"])
+def test_the_workshops_cluster_tasks_refuse_a_swarm_of_yours(in_process, name):
+    ran = in_process(name, SWARM_MANAGER="ssh://admin@manager.lan", SWARM_REGISTRY="reg.lan:5000")
+    assert ran.code == 1 and "\n" not in ran.error, ran
+    assert "names a swarm of yours" in ran.error and "unset SWARM_MANAGER" in ran.error, ran.error
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "words"),
+    [
+        ("swarm.up", {"nodes": "0"}, "--nodes=0: give a whole number of nodes from 1 to 9"),
+        ("swarm.up", {"nodes": "10"}, "--nodes=10"),
+        ("swarm.up", {"nodes": "-1"}, "--nodes=-1"),
+        ("swarm.up", {"nodes": "three"}, "--nodes=three"),
+        ("stack.scale", {"replicas": -1}, "--replicas=-1: give a number of replicas from 1 to 20"),
+        ("stack.scale", {"replicas": 21}, "--replicas=21"),
+        ("stack.scale", {}, "--replicas=0"),
+        ("stack.logs", {"service": "web"}, "--service='web': use app, redis or proxy"),
+    ],
+)
+def test_a_wrong_option_of_example_5_stops_in_one_line_before_the_engine(in_process, name, options, words):
+    # (in_process: the engine is unreachable from here on)
+    context = Context(config=Config(overrides={"workshop": {"shop": tasks.shop}}))
+    ran = run_task(context, name, **options)
+    assert ran.code == 1 and "\n" not in ran.error, ran
+    assert words in ran.error and "Docker daemon unreachable" not in ran.error, ran.error
