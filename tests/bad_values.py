@@ -176,6 +176,11 @@ MORE = [
     bad("SWARM_MANAGER", "my swarm", "swarm.nodes", "neither a docker context name nor an engine URL"),
     bad("SWARM_REGISTRY", "https://reg.lan:5000", "stack.deploy", "not a registry address", "host[:port]"),
     bad("SWARM_REGISTRY", "reg.lan:5000", "swarm.up", "only for a swarm of yours"),
+    bad("SWARM_REGISTRY", "reg.lan:5000/Upper", "stack.update", "not a registry address"),
+    bad("SWARM_MANAGER", "ftp://manager", "stack.rollback", "not an engine URL"),
+    bad("SWARM_MANAGER", "-context", "swarm.drain", "neither a docker context name nor an engine URL"),
+    bad("SWARM_MANAGER", "a/b", "swarm.activate", "neither a docker context name nor an engine URL"),
+    bad("SWARM_NODES", "0", "swarm.kill", RANGE),
     # the operating tasks read what they use too
     bad("WORKSHOP_LABEL_PREFIX", "Bad", "clean", "not a valid label prefix"),
     bad("NGINX_PORT", "abc", "up", WHOLE),

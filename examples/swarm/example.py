@@ -17,6 +17,9 @@ import json
 import re
 import shutil
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -41,6 +44,7 @@ PROXY_PORT = 8080  # where the proxy listens, on the manager node
 REGISTRY_TARGET = "registry:5000"  # the registry container, as each node's forwarder reaches it
 REDIS_LABEL = "workshop-redis"  # the node label that pins Redis (and its volume) to one node
 WAIT = 180  # seconds a cluster or a stack may take to be ready
+HEARTBEAT = 2  # seconds between a node's heartbeats to the manager
 
 MANAGER_SCHEMES = ("unix", "tcp", "ssh", "npipe")
 
@@ -305,14 +309,17 @@ def form_swarm(c: Ctx, count: int) -> None:
         node_engine_ready(c, number)
     boss = manager(c)
     swarm_info = boss.info().swarm
-    if swarm_info is None or swarm_info.local_node_state != "active":
+    if swarm_info is None or swarm_info.local_node_state in (None, "inactive"):
         boss.swarm.init(advertise_address=address_of(c, 1))
+    # a node is declared down after missing its heartbeats for a few periods: 2 s periods, not
+    # swarm's 5 s, so a failed node's replicas move sooner (swarm.kill shows it)
+    boss.swarm.update(dispatcher_heartbeat=timedelta(seconds=HEARTBEAT))
     token = boss.swarm.join_token("worker")
     for number in range(2, count + 1):
         state_ = c.docker.container.execute(
             node_name(c, number), ["docker", "info", "--format", "{{.Swarm.LocalNodeState}}"]
         )
-        if str(state_).strip() != "active":
+        if str(state_).strip() == "inactive":  # a restarted node (pending, then active) rejoins by itself
             c.docker.container.execute(
                 node_name(c, number), ["docker", "swarm", "join", "--token", token, f"{address_of(c, 1)}:2377"]
             )
@@ -565,12 +572,51 @@ def stack_document(c: Ctx, images: dict[str, str]) -> Path:
     return path
 
 
-def stack_tasks(c: Ctx, boss: DockerClient) -> list:
+def stack_tasks(c: Ctx, boss: DockerClient) -> list[TaskView]:
     """The stack's tasks meant to run (none when it is not deployed)."""
     stack = c.get("SWARM_STACK")
     if stack not in [s.name for s in boss.stack.list()]:
         return []
-    return [t for t in boss.stack.ps(stack) if t.desired_state == "running"]
+    return [t for t in settled(lambda: boss.stack.ps(stack)) if t.desired_state == "running"]
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """What we read of a swarm task, read at once (a Task object re-reads itself later, and by then
+    swarm may have pruned it: an update or a restart replaces tasks as we look)."""
+
+    id: str
+    service_id: str
+    node_id: str
+    desired_state: str
+    state: str
+    error: str
+    image: str
+
+
+def settled(listing: Callable[[], list]) -> list[TaskView]:
+    """The tasks a listing gives, read in full; asked again when swarm pruned one meanwhile."""
+    from python_on_whales.exceptions import DockerException
+
+    for attempt in range(10):
+        try:
+            return [
+                TaskView(
+                    str(t.id),
+                    str(t.service_id),
+                    str(t.node_id or ""),
+                    str(t.desired_state),
+                    str(t.status.state),
+                    str(t.status.err or t.status.message or ""),
+                    str(t.spec.container_spec.image if t.spec.container_spec else ""),
+                )  # fmt: skip
+                for t in listing()
+            ]
+        except DockerException:
+            if attempt == 9:
+                raise
+            time.sleep(0.2)
+    return []
 
 
 def wanted_tasks(c: Ctx) -> int:
@@ -584,7 +630,7 @@ def wait_for_stack(c: Ctx, boss: DockerClient, wanted: int) -> None:
     deadline = time.monotonic() + WAIT
     while True:
         tasks = stack_tasks(c, boss)
-        running = [t for t in tasks if t.status.state == "running"]
+        running = [t for t in tasks if t.state == "running"]
         if len(running) >= wanted and len(tasks) == len(running):
             break
         if time.monotonic() > deadline:
@@ -654,9 +700,15 @@ def ps(c: Ctx):
         say("the stack is not deployed; `invoke stack.deploy` deploys it")
         return
     services = {s.id: s.spec.name for s in boss.service.list()}
-    rows = [(str(services.get(t.service_id, t.service_id)), str(names.get(t.node_id, "-")), str(t.desired_state),
-             str(t.status.state)) for t in tasks]  # fmt: skip
-    say(table(("SERVICE", "NODE", "DESIRED", "STATE"), sorted(rows)))
+    rows = [(str(services.get(t.service_id, t.service_id)), str(names.get(t.node_id, "-")), t.desired_state,
+             t.state, image_tag(t.image)) for t in tasks]  # fmt: skip
+    say(table(("SERVICE", "NODE", "DESIRED", "STATE", "TAG"), sorted(rows)))
+
+
+def image_tag(reference: str | None) -> str:
+    """The tag of an image reference as swarm stores it (``registry/name:tag@sha256:...``)."""
+    name = str(reference or "-").split("@", 1)[0]
+    return name.rsplit(":", 1)[1] if ":" in name.rsplit("/", 1)[-1] else "latest"
 
 
 @task(help={"service": "only this service (app, redis or proxy)", "follow": "keep streaming until Ctrl-C"})
@@ -713,6 +765,222 @@ def rm(c: Ctx):
     say(f"stack {stack} removed; Redis's data stays in its volume on its node")
 
 
+# -- changing a running stack: rolling updates, rollback ---------------------------------------------
+
+
+def app_service(c: Ctx, boss: DockerClient) -> Any:
+    """The stack's app service; one line when the stack is not deployed."""
+    from python_on_whales.exceptions import NoSuchService
+
+    name = f"{c.get('SWARM_STACK')}_app"
+    try:
+        return boss.service.inspect(name)
+    except NoSuchService:
+        raise WorkshopError(
+            f"the stack is not deployed ({name} does not exist); `invoke stack.deploy` deploys it"
+        ) from None
+
+
+def service_image(service: Any) -> str:
+    """The image a service runs, without the digest swarm pins it to."""
+    return str(service.spec.task_template.container_spec.image).split("@", 1)[0]
+
+
+def roll(c: Ctx, boss: DockerClient, image: str, force: bool = False) -> tuple[str, float]:
+    """Roll the app out to ``image`` one replica at a time (the service's update_config: start-first,
+    gated on health, rolled back on failure), printing each new replica as it turns healthy or
+    fails. Return swarm's final update state and the seconds it took."""
+    service = app_service(c, boss)
+    name, began = service.spec.name, time.monotonic()
+    before = service.update_status.started_at if service.update_status else None
+    known = {t.id for t in settled(lambda: boss.service.ps(name))}  # replicas (and their history) from before
+    boss.service.update(name, image=image, force=force, detach=True, quiet=True)
+    names = {n.id: str(n.description.hostname) for n in boss.node.list()}
+    deadline = time.monotonic() + WAIT * 2
+    while True:
+        status = boss.service.inspect(name).update_status
+        for each in settled(lambda: boss.service.ps(name)):
+            state = each.state
+            if each.id in known or state not in ("running", "failed", "rejected", "shutdown", "complete"):
+                continue
+            known.add(each.id)
+            where = names.get(each.node_id, each.node_id)
+            tag = image_tag(each.image)
+            said = "is healthy" if state == "running" else f"never became healthy ({state}: {each.error})"
+            say(f"  {time.monotonic() - began:5.1f}s  new replica on {where} ({tag}) {said}")
+        if status is not None and status.started_at != before and status.state in FINAL:
+            return str(status.state), time.monotonic() - began
+        if time.monotonic() > deadline:
+            raise WorkshopError(f"the rollout was not done after {WAIT * 2}s; see `invoke stack.ps`")
+        time.sleep(0.5)
+
+
+FINAL = ("completed", "rollback_completed", "paused", "rollback_paused")
+
+
+@task(
+    help={
+        "image": "roll out this local image instead of one built from the current code",
+        "force": "roll every replica again even when the image did not change (a restart, one by one)",
+    }
+)
+def update(c: Ctx, image="", force=False):
+    """Roll the app out again, replica by replica: build it from the current code (or take --image),
+    push it under a new tag, start each new replica before stopping an old one, and roll back
+    by itself when a new replica fails its health check."""
+    c.check([setting.name for setting in SETTINGS])
+    registry(c)
+    boss = require_cluster(c)
+    running = service_image(app_service(c, boss))
+    if image:
+        if not c.docker.image.exists(image):
+            raise WorkshopError(f"--image={image!r}: no such image on this machine; build or pull it first")
+        local = image
+    else:
+        compose = c.compose(c.get("WORKSHOP_COMPOSE_FILE"))
+        copy_output(compose.compose.build(["app"], stream_logs=True), progress=True)
+        local = c.get("APP_IMAGE")
+    wanted = push(c, local, "counter")
+    if wanted == running and not force:
+        say(f"the app already runs {image_tag(running)}; nothing to roll out (--force rolls it again)")
+        return
+    replicas = len([t for t in stack_tasks(c, boss) if t.service_id == app_service(c, boss).id])
+    say(f"rolling out {image_tag(wanted)} over {image_tag(running)}: {replicas} replica(s), one at a time")
+    outcome, took = roll(c, boss, wanted, force=force)
+    if outcome != "completed":
+        now = image_tag(service_image(app_service(c, boss)))
+        raise WorkshopError(
+            f"the update to {image_tag(wanted)} failed after {took:.1f}s ({outcome}): a new replica was not healthy; "
+            f"swarm rolled back and {now} serves; `invoke stack.logs` shows why"
+        )
+    say(f"every replica runs {image_tag(wanted)}, after {took:.1f}s")
+
+
+@task
+def rollback(c: Ctx):
+    """Go back to the version the app ran before the last update, replica by replica, the same way."""
+    boss = require_cluster(c)
+    service = app_service(c, boss)
+    previous = service.previous_spec
+    if service.update_status is not None and str(service.update_status.state).startswith("rollback"):
+        say(f"the last update was rolled back already; {image_tag(service_image(service))} serves")
+        return
+    if previous is None:
+        raise WorkshopError("the app has no earlier version on this swarm (it was never updated); nothing to roll back")
+    target = str(previous.task_template.container_spec.image).split("@", 1)[0]
+    say(f"rolling back from {image_tag(service_image(service))} to {image_tag(target)}, one replica at a time")
+    outcome, took = roll(c, boss, target, force=target == service_image(service))
+    if outcome != "completed":
+        raise WorkshopError(
+            f"the rollback to {image_tag(target)} ended {outcome} after {took:.1f}s; see `invoke stack.ps`"
+        )
+    say(f"every replica runs {image_tag(target)} again, after {took:.1f}s")
+
+
+# -- nodes failing and leaving -----------------------------------------------------------------------
+
+
+def find_node(c: Ctx, boss: DockerClient, which: str) -> Any:
+    """A node of the swarm by number (ours: 2 is <project>-swarm-2), hostname or id."""
+    if not which:
+        raise WorkshopError("NODE is missing: name the node by its number (2), hostname or id; see `invoke swarm.nodes`")
+    wanted = node_name(c, int(which)) if which.isdigit() and not yours(c) else which
+    for each in boss.node.list():
+        if wanted in (each.description.hostname, each.id) or (len(wanted) >= 6 and each.id.startswith(wanted)):
+            return each
+    known = ", ".join(sorted(str(n.description.hostname) for n in boss.node.list()))
+    raise WorkshopError(f"NODE={which!r}: no such node; the swarm has {known} (`invoke swarm.nodes`)")
+
+
+def keeps_redis(node: Any) -> bool:
+    """True for the node Redis and its volume are pinned to."""
+    return bool((node.spec.labels or {}).get(REDIS_LABEL))
+
+
+def settle(c: Ctx, boss: DockerClient, away_from: str | None = None) -> float:
+    """Wait until the stack runs every task it wants (none on ``away_from``); return the seconds taken."""
+    began, deadline = time.monotonic(), time.monotonic() + WAIT
+    while True:
+        tasks = stack_tasks(c, boss)
+        running = [t for t in tasks if t.state == "running"]
+        wanted = sum(int(s.spec.mode.get("Replicated", {}).get("Replicas", 0)) for s in stack_services(c, boss))
+        if len(running) == len(tasks) >= wanted and not [t for t in tasks if t.node_id == away_from]:
+            return time.monotonic() - began
+        if time.monotonic() > deadline:
+            raise WorkshopError(f"{len(running)} of {wanted} tasks running after {WAIT}s; see `invoke stack.ps`")
+        time.sleep(0.5)
+
+
+def stack_services(c: Ctx, boss: DockerClient) -> list:
+    """The stack's services."""
+    prefix = f"{c.get('SWARM_STACK')}_"
+    return [s for s in boss.service.list() if str(s.spec.name).startswith(prefix)]
+
+
+@task(
+    positional=["node"],
+    help={
+        "node": "the node: its number (2), hostname or id",
+        "force": "drain it even if it keeps Redis or is the only manager (the stack stops answering)",
+    },
+)
+def drain(c: Ctx, node=None, force=False):
+    """Move every task off NODE and keep new ones away (docker node update --availability drain)."""
+    boss = require_cluster(c)
+    found = find_node(c, boss, str(node or ""))
+    name = found.description.hostname
+    managers = [n for n in boss.node.list() if n.spec.role == "manager" and n.spec.availability == "active"]
+    if not force and keeps_redis(found):
+        raise WorkshopError(
+            f"NODE={node!r}: {name} keeps Redis and its volume, which cannot move; draining it stops the "
+            "counter (503) until `invoke swarm.activate`: add --force to do it anyway"
+        )
+    if not force and found.spec.role == "manager" and [m.id for m in managers] == [found.id]:
+        raise WorkshopError(
+            f"NODE={node!r}: {name} is the only active manager, where the proxy runs; add --force to drain it anyway"
+        )
+    boss.node.update(found.id, availability="drain")
+    took = settle(c, boss, away_from=found.id) if stack_tasks(c, boss) else 0.0
+    say(f"{name} drained: its tasks run elsewhere ({took:.1f}s); `invoke swarm.activate {node}` takes it back")
+
+
+@task(positional=["node"], help={"node": "the node: its number (2), hostname or id"})
+def activate(c: Ctx, node=None):
+    """Let NODE take tasks again (docker node update --availability active)."""
+    boss = require_cluster(c)
+    found = find_node(c, boss, str(node or ""))
+    boss.node.update(found.id, availability="active")
+    say(
+        f"{found.description.hostname} is active: new tasks may run there (swarm does not move running ones back; "
+        "the next `invoke stack.update --force` or `stack.scale` spreads them)"
+    )
+    if keeps_redis(found) and stack_tasks(c, boss):
+        settle(c, boss)
+
+
+@task(positional=["node"], help={"node": "the node: its number (2) or hostname; a worker"})
+def kill(c: Ctx, node=None):
+    """Stop NODE's container abruptly, as when a machine fails; `invoke swarm.up` starts it again."""
+    if yours(c):
+        raise not_ours(c, "swarm.kill")
+    boss = require_cluster(c)
+    found = find_node(c, boss, str(node or ""))
+    name = str(found.description.hostname)
+    if found.spec.role == "manager":
+        raise WorkshopError(
+            f"NODE={node!r}: {name} is the manager, which runs the proxy and the control plane; kill a worker"
+        )
+    container = claim_container(c.docker, c.project, EXAMPLE, name, "NODE")
+    if container is None or not container.state.running:
+        raise WorkshopError(f"NODE={node!r}: {name} is not running; `invoke swarm.up` starts it")
+    container.kill()
+    what = "Redis with it: the counter answers 503 until the node is back" if keeps_redis(found) else "its replicas"
+    say(
+        f"{name} killed, and {what}; the manager declares it down after {3 * HEARTBEAT}s of silence and "
+        "runs its replicas elsewhere; `invoke swarm.up` brings it back"
+    )
+
+
 def cluster_ready(c: Ctx, ran: Ran, noted: dict) -> str:
     """Every node Ready, one manager."""
     boss = require_cluster(c)
@@ -726,7 +994,7 @@ def cluster_ready(c: Ctx, ran: Ran, noted: dict) -> str:
 def stack_running(c: Ctx, ran: Ran, noted: dict) -> str:
     """Every task of the stack runs, the app's replicas on more than one node."""
     tasks = stack_tasks(c, require_cluster(c))
-    apps = {t.node_id for t in tasks if t.status.state == "running" and t.service_id in app_services(c)}
+    apps = {t.node_id for t in tasks if t.state == "running" and t.service_id in app_services(c)}
     expect(len(tasks) == wanted_tasks(c), f"{len(tasks)} tasks, not {wanted_tasks(c)}")
     expect(len(apps) >= min(2, len(nodes_there(c))), "the app's replicas all run on one node")
     return f"the stack runs {len(tasks)} tasks; the app's replicas spread over {len(apps)} nodes"
@@ -764,7 +1032,7 @@ def stack_gone(boss: DockerClient, stack: str) -> bool:
 
 swarm = Example(
     name=EXAMPLE,
-    collection=Collection("swarm", up, nodes, down),
+    collection=Collection("swarm", up, nodes, down, drain, activate, kill),
     settings=SETTINGS,
     compose_files=(COMPOSE_FILE, STACK_FILE),
     tour=Step(
@@ -790,5 +1058,5 @@ swarm = Example(
 )
 stack = Example(
     name="stack",
-    collection=Collection("stack", deploy, ps, logs, hit, scale, rm),
+    collection=Collection("stack", deploy, ps, logs, hit, scale, update, rollback, rm),
 )

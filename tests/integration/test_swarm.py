@@ -22,35 +22,6 @@ pytestmark = pytest.mark.integration
 COUNT_PREFIX = "Hello from Redis! I have been seen "
 
 
-@pytest.fixture(scope="module")
-def cluster(docker_client, tmp_path_factory):
-    """A swarm of 3 node containers with the stack deployed, for this module; removed afterwards."""
-    tag = f"{TEST_PROJECT}-{uuid.uuid4().hex[:6]}"
-    shop = Workshop(env={
-        "WORKSHOP_PROJECT": tag,
-        "SWARM_PORT": str(free_port()),
-        "SWARM_REGISTRY_PORT": str(free_port()),
-        "SWARM_BIND": "127.0.0.1",
-        "SWARM_NODES": "3",
-        "SWARM_REPLICAS": "3",
-        "SWARM_STACK": "counter",
-        "APP_IMAGE": f"{tag}-counter:latest",
-        "APP_PORT": str(free_port()),
-        "NGINX_PORT": str(free_port()),
-        "CURL_RESULTS_DIR": str(tmp_path_factory.mktemp("vol")),
-        **swarm_images(tag),
-    })  # fmt: skip
-    shop.project = tag
-    try:
-        up = shop.run("swarm.up", timeout=900).ok()
-        assert "3 node(s), all Ready" in up.stdout, up.stdout
-        shop.run("stack.deploy", timeout=900).ok()
-        yield shop
-    finally:
-        shop.run("swarm.down", "--volumes", timeout=300)
-        remove_project(docker_client, tag)
-
-
 def hit(shop) -> tuple[int, str]:
     """One request through the proxy: (count, replica)."""
     response = get(f"http://127.0.0.1:{shop.env['SWARM_PORT']}/")
