@@ -883,7 +883,9 @@ def rollback(c: Ctx):
 def find_node(c: Ctx, boss: DockerClient, which: str) -> Any:
     """A node of the swarm by number (ours: 2 is <project>-swarm-2), hostname or id."""
     if not which:
-        raise WorkshopError("NODE is missing: name the node by its number (2), hostname or id; see `invoke swarm.nodes`")
+        raise WorkshopError(
+            "NODE is missing: name the node by its number (2), hostname or id; see `invoke swarm.nodes`"
+        )
     wanted = node_name(c, int(which)) if which.isdigit() and not yours(c) else which
     for each in boss.node.list():
         if wanted in (each.description.hostname, each.id) or (len(wanted) >= 6 and each.id.startswith(wanted)):
