@@ -101,11 +101,12 @@ class Ctx(Context):
 
         return self._cached("docker", DockerClient)
 
-    def compose(self, file: Any, profiles: list[str] | None = None) -> DockerClient:
-        """An engine client for the compose file ``file`` (a path relative to the repository)."""
+    def compose(self, file: Any, profiles: list[str] | None = None, overrides: tuple = ()) -> DockerClient:
+        """An engine client for the compose file ``file`` (a path relative to the repository),
+        with the files ``overrides`` merged on top of it."""
         from workshop.engine import compose_client
 
-        return compose_client(self, file, profiles or [])
+        return compose_client(self, file, profiles or [], overrides)
 
 
 class _CheckedArgument(Argument):

@@ -90,20 +90,25 @@ class Project:
         return example is None or labels.get(self.example_key) == example
 
 
-def compose_client(c: Ctx, file: str | Path, profiles: list[str]) -> DockerClient:
-    """A python-on-whales client for one compose file of ours, with our env files and project name."""
+def compose_client(c: Ctx, file: str | Path, profiles: list[str], overrides: Iterable[str | Path] = ()) -> DockerClient:
+    """A python-on-whales client for one compose file of ours (and ``overrides`` merged on top of
+    it, like `docker compose -f FILE -f OVERRIDE`), with our env files and project name."""
     from python_on_whales import DockerClient
 
     settings = c.settings
-    path = Path(file)
-    path = path if path.is_absolute() else settings.root / path
-    if not path.is_file():
-        raise WorkshopError(f"the compose file {path} is missing; restore it with `git checkout -- {file}`")
-    for name in interpolated(path.read_text(encoding="utf-8")):
-        if name in c.shop.registry:
-            c.get(name)  # compose interpolates it: check it first, in our words
+    paths: list[str | Path] = []
+    for name in (file, *overrides):
+        path = Path(name)
+        path = path if path.is_absolute() else settings.root / path
+        if not path.is_file():
+            raise WorkshopError(f"the compose file {path} is missing; restore it with `git checkout -- {name}`")
+        for variable in interpolated(path.read_text(encoding="utf-8")):
+            if variable in c.shop.registry:
+                c.get(variable)  # compose interpolates it: check it first, in our words
+        paths.append(path)
+    path = Path(paths[0])
     return DockerClient(
-        compose_files=[path],
+        compose_files=paths,
         compose_profiles=profiles,
         compose_env_files=list[str | Path](settings.env_files),
         compose_project_name=c.get("WORKSHOP_PROJECT"),

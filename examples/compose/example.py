@@ -4,10 +4,13 @@ docker-compose.yml: the Flask hit counter (`app`, code in examples/compose/app/)
 from __future__ import annotations
 
 import re
+import shlex
+import sys
 import time
 from dataclasses import dataclass
 
 from invoke import Collection
+from invoke.exceptions import Exit
 
 from workshop.cli import Ctx, Ran, say, task
 from workshop.display import table
@@ -162,13 +165,19 @@ def port_setting(c: Ctx):
 @task
 def up(c: Ctx):
     """Build what changed, start the stack detached, return when every service is healthy (docker-compose up)."""
+    settings = StackSettings.load(c)
+    began = start(c, stack(c), settings, settings.bind)
+    say(f"the stack is up and healthy after {time.monotonic() - began:.1f}s: {settings.url}")
+
+
+def start(c: Ctx, client, settings: StackSettings, bind: str) -> float:
+    """`docker compose up --build --detach --wait` with ``client``'s files, the app published on
+    ``bind``; returns when every service is healthy (the monotonic time it began at)."""
     from python_on_whales.exceptions import DockerException
 
-    settings = StackSettings.load(c)
-    client = stack(c)
-    if not app_publishes(client, settings) and not port_is_free(settings.bind, settings.port):
+    if not app_publishes(client, settings) and not port_is_free(bind, settings.port):
         raise port_setting(c).fail(
-            f"cannot be published: {settings.bind}:{settings.port} is already in use",
+            f"cannot be published: {bind}:{settings.port} is already in use",
             "stop what uses it or choose another APP_PORT in .env",
         )
     say(f"starting {', '.join(STACK_SERVICES)} and waiting until they are healthy (at most {settings.wait:g}s)")
@@ -190,7 +199,116 @@ def up(c: Ctx):
             raise WorkshopError(
                 f"the stack did not become healthy: {reason}; see `invoke compose.ps` and `invoke compose.logs`"
             ) from None
-    say(f"the stack is up and healthy after {time.monotonic() - began:.1f}s: {settings.url}")
+    return began
+
+
+# -- development mode: the code reloads as you save ----------------------------------------------
+
+DEV_FILE = "examples/compose/dev.yml"  # merged on top of WORKSHOP_COMPOSE_FILE by compose.dev
+DEV_BIND = "127.0.0.1"  # development mode never publishes beyond this machine
+
+
+@task
+def dev(c: Ctx):
+    """Run the stack in development mode until Ctrl-C: saving app.py reloads the server, a changed
+    requirements.txt or Dockerfile rebuilds the image (docker compose watch); Ctrl-C removes the
+    stack's containers and keeps its data (`invoke compose.up` is production mode again)."""
+    settings = StackSettings.load(c)
+    client = c.compose(c.get("WORKSHOP_COMPOSE_FILE"), overrides=(DEV_FILE,))
+    check_compose_file(client, c)
+    require_engine(client)
+    ensure_images(c, IMAGES)
+    began = start(c, client, settings, DEV_BIND)
+    url = http_url(DEV_BIND, settings.port)
+    say(f"development mode is up after {time.monotonic() - began:.1f}s: {url}")
+    code = c.settings.shown(c.settings.file("WORKSHOP_COMPOSE_FILE").parent / "examples" / "compose" / "app")
+    say(
+        f"watching {code}: saving app.py reloads the server, a change to requirements.txt or the Dockerfile "
+        "rebuilds the image; Ctrl-C stops"
+    )
+    stopped_by_user = False
+    try:
+        follow(client)
+    except KeyboardInterrupt:
+        stopped_by_user = True
+    finally:
+        end_development(c)
+    if not stopped_by_user:
+        raise WorkshopError("docker compose watch ended by itself (see above); `invoke compose.dev` starts again")
+
+
+def follow(client) -> None:
+    """Stream `docker compose watch` (each sync, restart and rebuild) and the app's log (each
+    reload, and the traceback of code that does not load) until watch ends or Ctrl-C.
+
+    python-on-whales has no `compose watch`: its client's own compose command line
+    (``docker_compose_cmd``: the files, env files, project name and directory) runs it, and
+    `compose logs --follow` beside it, both as children we stop ourselves.
+    """
+    import subprocess
+    import threading
+
+    base = [str(word) for word in client.compose.docker_compose_cmd]
+    children = [
+        subprocess.Popen(
+            [*base, "watch", "--no-up", "--prune=false"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        ),
+        subprocess.Popen(
+            [*base, "logs", "--follow", "--no-color", "--since", "1s", APP_SERVICE],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        ),
+    ]
+    watch, log = children
+
+    def copy(child) -> None:
+        assert child.stdout is not None
+        for line in child.stdout:
+            write_line(line)
+
+    reader = threading.Thread(target=copy, args=(log,), daemon=True)
+    reader.start()
+    try:
+        copy(watch)
+        watch.wait()
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def write_line(line: bytes) -> None:
+    """One line of compose's output, without the build noise a missing buildx adds."""
+    from workshop.console import write
+
+    if b"buildx isn't installed" not in line:
+        write("stdout", line)
+
+
+def end_development(c: Ctx) -> None:
+    """Remove the stack's containers and network, keep its volumes (what Ctrl-C leaves)."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not leave half a stack
+    try:
+        project_only(c).compose.down(remove_orphans=True, quiet=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    names = ", ".join(volume.name for volume in stack_volumes(c))
+    kept = f"; data kept in volume(s) {names}" if names else ""
+    say(
+        f"development mode stopped: the stack's containers are removed{kept}; "
+        "`invoke compose.up` starts production mode"
+    )
 
 
 def healthy_within(c: Ctx, deadline: float) -> bool:
@@ -313,6 +431,112 @@ def logs(c: Ctx, follow=False, service=None, tail=0):
         return
 
 
+# -- a command or a shell inside a service (docker compose exec) ----------------------------------
+
+SHELL = "/bin/sh"  # both images have it (redis:7-alpine's busybox, python:3.12-slim's dash)
+
+
+def stack_service(service: str, option: str) -> str:
+    """``service`` if it is one of the stack's, else one line naming ``option`` and the choices."""
+    if service not in STACK_SERVICES:
+        raise WorkshopError(
+            f"{option}={service!r}: not a service of the stack; give one of {', '.join(STACK_SERVICES)}"
+        )
+    return service
+
+
+def command_after_dashes(c: Ctx) -> list[str]:
+    """The words after `--`, as typed. invoke joins them with spaces (``c.remainder``), which
+    loses quoting (`-- sh -c 'echo a b'`); the process's own argv still has them, and is used
+    when it holds the same words."""
+    if "--" in sys.argv:
+        typed = sys.argv[sys.argv.index("--") + 1 :]
+        if " ".join(typed) == c.remainder:
+            return typed
+    return shlex.split(c.remainder)
+
+
+def running_service(c: Ctx, service: str):
+    """A project-only compose client, once ``service`` has a running container."""
+    client = project_only(c)
+    require_engine(client)
+    if not any(ct.state.running for ct in client.compose.ps(services=[service])):
+        raise WorkshopError(
+            f"{service} is not running; start the stack with `invoke compose.up` (or `invoke compose.dev`)"
+        )
+    return client
+
+
+def interactive() -> bool:
+    """True when both stdin and stdout are a terminal."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def run_in_service(client, service: str, command: list[str]) -> None:
+    """``docker compose exec SERVICE COMMAND``: through a pseudo-terminal when we have one,
+    else without (output streamed as it comes, stdin passed on). The command's own exit
+    status becomes ours; a command that cannot be started is one line."""
+    from python_on_whales.exceptions import DockerException
+    from python_on_whales.utils import stream_stdout_and_stderr
+
+    not_started: list[str] = []
+    try:
+        if interactive():
+            client.compose.execute(service, command, tty=True)
+        else:
+            # python-on-whales' execute(tty=False) captures stdout and drops stderr when the
+            # command succeeds; its own compose command line, streamed, keeps both
+            full = [*client.compose.docker_compose_cmd, "exec", "--no-TTY", service, *command]
+            copy_output(held_back(stream_stdout_and_stderr(full), not_started))
+    except DockerException as exc:
+        why = not_started[-1] if not_started else last_line(exc.stderr) if "exec failed" in (exc.stderr or "") else ""
+        if exc.return_code in (126, 127) and why:
+            raise WorkshopError(
+                f"{command[0]!r} cannot be started in {service}: {why}; "
+                f"check the command (try `invoke compose.shell --service {service}`)"
+            ) from None
+        raise Exit(code=exc.return_code) from None  # the command's own status, passed on
+
+
+def held_back(output, kept: list[str]):
+    """``output`` without the runtime's "exec failed" line (compose prints it on stdout when
+    the command cannot be started), which is appended to ``kept`` for the one-line error."""
+    for source, chunk in output:
+        if chunk.startswith(b"OCI runtime exec failed"):
+            line = last_line(chunk.decode(errors="replace")).removesuffix(": unknown")
+            kept.append(line.rsplit("exec: ", 1)[-1])  # '"nosuchcmd": executable file not found in $PATH'
+            continue
+        yield source, chunk
+
+
+@task(
+    name="exec",
+    help={"service": "the service to run the command in (app or redis); the command follows `--`"},
+)
+def exec_(c: Ctx, service):
+    """Run a command in a running service: `invoke compose.exec redis -- redis-cli get hits` (docker compose exec)."""
+    service = stack_service(service, "SERVICE")
+    command = command_after_dashes(c)
+    if not command:
+        raise WorkshopError(
+            f"no command given; put it after `--`, e.g. `invoke compose.exec {service} -- "
+            f"{'redis-cli get hits' if service == 'redis' else 'python --version'}`"
+        )
+    run_in_service(running_service(c, service), service, command)
+
+
+@task(help={"service": "the service to open the shell in (app or redis; default app)"})
+def shell(c: Ctx, service=APP_SERVICE):
+    """Open an interactive shell in a running service (docker compose exec SERVICE /bin/sh); `exit` leaves it."""
+    service = stack_service(service, "--service")
+    if not interactive():
+        raise WorkshopError(
+            "compose.shell needs an interactive terminal (stdin/stdout are not a TTY); "
+            "in scripts use `invoke compose.exec SERVICE -- COMMAND`"
+        )
+    run_in_service(running_service(c, service), service, [SHELL])
+
+
 # -- the tour ------------------------------------------------------------------------------------
 
 
@@ -360,14 +584,14 @@ def is_up(c: Ctx) -> bool:
 
 compose = Example(
     name=EXAMPLE,
-    collection=Collection("compose", up, hit, down, volumes, ps, logs, build),
+    collection=Collection("compose", up, dev, hit, down, volumes, ps, logs, build, exec_, shell),
     settings=SETTINGS,
     images=IMAGES,
     standins=(
         Standin("REDIS_IMAGE", "STANDIN_REDIS_IMAGE", STANDINS_FILE, "redis-standin"),
         Standin("PYTHON_IMAGE", "STANDIN_PYTHON_IMAGE", STANDINS_FILE, "python-standin"),
     ),
-    compose_files=(COMPOSE_FILE, STANDINS_FILE),
+    compose_files=(COMPOSE_FILE, DEV_FILE, STANDINS_FILE),
     service=Service(start="compose.up", stop="compose.down", is_up=is_up, volumes_option="volumes"),
     tour=Step(
         "connecting containers",

@@ -58,6 +58,8 @@ def test_the_table_covers_every_task_that_reads_a_setting():
         "compose.ps",
         "compose.logs",
         "compose.volumes",
+        "compose.exec",  # read only WORKSHOP_PROJECT, as compose.ps does; a wrong SERVICE: test_compose_exec.py
+        "compose.shell",
         "compose.down",
         "daemon.status",
         "status",
