@@ -1,10 +1,12 @@
-"""Example 5: how long the swarm and the stack take to come up, and requests/s through the
-proxy with 1 and 3 replicas of the app.
+"""Example 5: how long the swarm and the stack take to come up, requests/s through the proxy
+with 1 and 3 replicas of the app, and what a rolling update and a killed node cost under load.
 
     python bench/swarm_stack.py [SECONDS]
 
 Runs under its own project name (docker-workshop-bench-swarm) on free ports, and removes
-everything at the end. Load: `wrk` (Debian package), 20 connections, to 127.0.0.1 only.
+everything at the end. Load, to 127.0.0.1 only: `wrk` (Debian package), 20 connections, for
+throughput; 10 Python clients (tests/load.py), each request on a fresh connection, while the
+stack changes.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from load import Load  # noqa: E402
 
 
 def free_port() -> int:
@@ -57,6 +62,68 @@ def load(seconds: int) -> tuple[float, int]:
     return float(found.group(1)), errors
 
 
+def manager():
+    """The bench cluster's manager."""
+    from python_on_whales import DockerClient
+
+    from workshop.config import STATE_DIR
+
+    return DockerClient(host=f"unix://{STATE_DIR / 'swarm' / os.environ['WORKSHOP_PROJECT'] / 'sock' / 'docker.sock'}")
+
+
+def app_nodes() -> dict[str, int]:
+    """Running app replicas per node."""
+    from examples.swarm.example import settled
+
+    boss = manager()
+    names = {n.id: str(n.description.hostname) for n in boss.node.list()}
+    found: dict[str, int] = {}
+    for each in settled(lambda: boss.service.ps("counter_app")):
+        if each.desired_state == "running" and each.state == "running":
+            found[names[each.node_id]] = found.get(names[each.node_id], 0) + 1
+    return found
+
+
+def under_load(action) -> tuple[float, Load]:
+    """Run ``action`` while 10 clients visit the stack; (seconds it took, the load's record)."""
+    with Load(f"http://127.0.0.1:{PORT}/", clients=10) as running:
+        running.wait_for(100)
+        began = time.perf_counter()
+        action()
+        took = time.perf_counter() - began
+        running.wait_for(len(running.answers) + 100)
+    return took, running
+
+
+def rolling_update() -> str:
+    """`stack.update --force` of 3 replicas under load (the same steps as a new release)."""
+    took, load = under_load(lambda: invoke("stack.update", "--force"))
+    return f"rolling update of 3 replicas: {took:.1f} s, {len(load.answers)} requests served, {len(load.failed)} failed"
+
+
+def node_failure() -> str:
+    """Kill a worker that runs replicas (not Redis's) under load; time until 3 replicas run again."""
+    if len(app_nodes()) < 3:
+        invoke("stack.update", "--force")
+    victim = f"{os.environ['WORKSHOP_PROJECT']}-swarm-3"  # a worker; Redis lives on node 2
+    moved = 0.0
+
+    def kill_and_wait() -> None:
+        nonlocal moved
+        invoke("swarm.kill", "3")
+        killed = time.perf_counter()
+        while victim in app_nodes() or sum(app_nodes().values()) < 3:
+            time.sleep(0.2)
+        moved = time.perf_counter() - killed
+
+    _, load = under_load(kill_and_wait)
+    invoke("swarm.up")
+    return (
+        f"killed worker: 3 replicas healthy again {moved:.1f} s after the kill; {len(load.answers)} requests, "
+        f"{len(load.failed)} failed ({sorted({a.status for a in load.failed})})"
+    )
+
+
 def main(seconds: int) -> None:
     try:
         up_cold = invoke("swarm.up")
@@ -67,6 +134,8 @@ def main(seconds: int) -> None:
         one = load(seconds)
         invoke("stack.scale", "--replicas", "3")
         three = load(seconds)
+        print(rolling_update())
+        print(node_failure())
         print(f"swarm.up (3 nodes): {up_cold:.1f} s from nothing (images cached), {up_warm:.1f} s when up")
         print(f"stack.deploy: {deploy_cold:.1f} s on fresh nodes, {deploy_warm:.1f} s again")
         print(f"through the proxy, 1 replica: {one[0]:.0f} req/s, {one[1]} errors")

@@ -51,7 +51,7 @@ class Load:
 
     url: str
     clients: int = 10
-    pause: float = 0.01
+    pause: float = 0.03
     most: int = 20_000
     seconds: float = 180
     timeout: float = 10

@@ -882,16 +882,21 @@ def rollback(c: Ctx):
 
 def find_node(c: Ctx, boss: DockerClient, which: str) -> Any:
     """A node of the swarm by number (ours: 2 is <project>-swarm-2), hostname or id."""
-    if not which:
-        raise WorkshopError(
-            "NODE is missing: name the node by its number (2), hostname or id; see `invoke swarm.nodes`"
-        )
     wanted = node_name(c, int(which)) if which.isdigit() and not yours(c) else which
     for each in boss.node.list():
         if wanted in (each.description.hostname, each.id) or (len(wanted) >= 6 and each.id.startswith(wanted)):
             return each
     known = ", ".join(sorted(str(n.description.hostname) for n in boss.node.list()))
     raise WorkshopError(f"NODE={which!r}: no such node; the swarm has {known} (`invoke swarm.nodes`)")
+
+
+def named(node: str | None) -> str:
+    """The NODE argument, or one line when it is missing (before the engine is asked anything)."""
+    if not node:
+        raise WorkshopError(
+            "NODE is missing: name the node by its number (2), hostname or id; see `invoke swarm.nodes`"
+        )
+    return str(node)
 
 
 def keeps_redis(node: Any) -> bool:
@@ -928,8 +933,9 @@ def stack_services(c: Ctx, boss: DockerClient) -> list:
 )
 def drain(c: Ctx, node=None, force=False):
     """Move every task off NODE and keep new ones away (docker node update --availability drain)."""
+    which = named(node)
     boss = require_cluster(c)
-    found = find_node(c, boss, str(node or ""))
+    found = find_node(c, boss, which)
     name = found.description.hostname
     managers = [n for n in boss.node.list() if n.spec.role == "manager" and n.spec.availability == "active"]
     if not force and keeps_redis(found):
@@ -949,8 +955,9 @@ def drain(c: Ctx, node=None, force=False):
 @task(positional=["node"], help={"node": "the node: its number (2), hostname or id"})
 def activate(c: Ctx, node=None):
     """Let NODE take tasks again (docker node update --availability active)."""
+    which = named(node)
     boss = require_cluster(c)
-    found = find_node(c, boss, str(node or ""))
+    found = find_node(c, boss, which)
     boss.node.update(found.id, availability="active")
     say(
         f"{found.description.hostname} is active: new tasks may run there (swarm does not move running ones back; "
@@ -965,8 +972,9 @@ def kill(c: Ctx, node=None):
     """Stop NODE's container abruptly, as when a machine fails; `invoke swarm.up` starts it again."""
     if yours(c):
         raise not_ours(c, "swarm.kill")
+    which = named(node)
     boss = require_cluster(c)
-    found = find_node(c, boss, str(node or ""))
+    found = find_node(c, boss, which)
     name = str(found.description.hostname)
     if found.spec.role == "manager":
         raise WorkshopError(

@@ -41,6 +41,9 @@ def test_the_table_covers_every_task_that_reads_a_setting():
     # settings whose wrong values are covered through another task of the same example
     without = {
         "swarm.nodes",  # these read the swarm settings through the same check as swarm.up and stack.deploy
+        "swarm.drain",  # (these three take a node: tests/unit/test_bad_input.py's option cases cover them)
+        "swarm.activate",
+        "swarm.kill",
         "swarm.down",  # removes what carries our labels, whatever a setting says
         "stack.ps",
         "stack.logs",
@@ -124,6 +127,9 @@ def test_the_workshops_cluster_tasks_refuse_a_swarm_of_yours(in_process, name):
         ("stack.scale", {"replicas": 21}, "--replicas=21"),
         ("stack.scale", {}, "--replicas=0"),
         ("stack.logs", {"service": "web"}, "--service='web': use app, redis or proxy"),
+        ("swarm.drain", {}, "NODE is missing"),
+        ("swarm.activate", {"node": ""}, "NODE is missing"),
+        ("swarm.kill", {}, "NODE is missing"),
     ],
 )
 def test_a_wrong_option_of_example_5_stops_in_one_line_before_the_engine(in_process, name, options, words):
