@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -44,11 +45,17 @@ SETTINGS = (
         "BIND_PORT",
         "5000",
         port,
-        "the port gunicorn listens on inside the container (the tutorial's BIND_PORT)",
+        "the port the app's server listens on inside the container (the tutorial's BIND_PORT)",
         (EXAMPLE,),
     ),
-    Setting("GUNICORN_WORKERS", "2", whole(1, 64), "gunicorn's worker processes (1-64)", (EXAMPLE,)),
-    Setting("GUNICORN_THREADS", "4", whole(1, 256), "threads per gunicorn worker (1-256)", (EXAMPLE,)),
+    Setting("APP_WORKERS", "2", whole(1, 16), "the app server's worker processes (granian, 1-16)", (EXAMPLE,)),
+    Setting(
+        "APP_THREADS",
+        "8",
+        whole(1, 32),
+        "threads per worker that run the app (granian's blocking threads, 1-32; SERVICE_PIDS bounds the total)",
+        (EXAMPLE,),
+    ),
     Setting("REDIS_IMAGE", "redis:7-alpine", image, "the Redis image", (EXAMPLE, "swarm")),
     Setting("REDIS_PORT", "6379", port, "the port Redis listens on (inside the stack's network only)", (EXAMPLE,)),
     Setting(
@@ -227,14 +234,21 @@ def dev(c: Ctx):
         "rebuilds the image; Ctrl-C stops"
     )
     stopped_by_user = False
+    previous = signal.signal(signal.SIGTERM, interrupted)  # `kill` ends it as Ctrl-C does
     try:
         follow(client)
     except KeyboardInterrupt:
         stopped_by_user = True
     finally:
+        signal.signal(signal.SIGTERM, previous)
         end_development(c)
     if not stopped_by_user:
         raise WorkshopError("docker compose watch ended by itself (see above); `invoke compose.dev` starts again")
+
+
+def interrupted(signum, frame) -> None:
+    """SIGTERM, as a KeyboardInterrupt."""
+    raise KeyboardInterrupt
 
 
 def follow(client) -> None:
@@ -296,8 +310,6 @@ def write_line(line: bytes) -> None:
 
 def end_development(c: Ctx) -> None:
     """Remove the stack's containers and network, keep its volumes (what Ctrl-C leaves)."""
-    import signal
-
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not leave half a stack
     try:
         project_only(c).compose.down(remove_orphans=True, quiet=True)

@@ -169,7 +169,7 @@ def test_dev_reloads_an_edited_copy_of_the_app_on_127_0_0_1_and_ctrl_c_keeps_the
                 pass
             time.sleep(0.1)
         assert answers and answers[-1].startswith("Hello again from Redis! I have been seen"), answers[-3:]
-        output.wait_for("Worker reloading", process, timeout=30)
+        output.wait_for("reloading workers", process, timeout=30)
 
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         assert process.wait(timeout=120) == 0, "".join(output.lines) + process.stderr.read().decode()

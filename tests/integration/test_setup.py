@@ -27,7 +27,7 @@ def test_setup_run_again_changes_nothing_and_says_so():
 def test_compose_sees_the_same_values_as_the_tasks(workshop):
     from python_on_whales import DockerClient
 
-    environ = workshop.environ(GUNICORN_THREADS="7")
+    environ = workshop.environ(APP_THREADS="7")
     settings = Settings.load(environ=environ)
     client = DockerClient(compose_files=[settings.root / "docker-compose.yml"], compose_env_files=settings.env_files)
     saved = dict(os.environ)
@@ -39,6 +39,6 @@ def test_compose_sees_the_same_values_as_the_tasks(workshop):
         os.environ.update(saved)
     app, redis = config["services"]["app"], config["services"]["redis"]
     assert redis["image"] == settings.image("REDIS_IMAGE")  # from the profile's file
-    assert app["environment"]["GUNICORN_THREADS"] == "7"  # from the environment
+    assert app["environment"]["GRANIAN_BLOCKING_THREADS"] == "7"  # from the environment
     assert app["image"] == workshop.env["APP_IMAGE"]
     assert config["name"] == workshop.project

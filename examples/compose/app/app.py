@@ -1,7 +1,8 @@
 """The tutorial's hit counter: every GET / increments `hits` in Redis and says how many.
 
 Configured only by environment: REDIS_HOST, REDIS_PORT (where Redis is) and BIND_PORT
-(read by gunicorn.conf.py). Served by gunicorn, never by Flask's development server.
+(the Dockerfile's command hands it to granian). Served by granian in WSGI mode, never by
+Flask's development server.
 While Redis is unreachable, / and /healthz answer 503 with a short plain message; the
 client reconnects by itself once Redis is back.
 """
@@ -13,7 +14,9 @@ import socket
 
 from flask import Flask, Response
 from redis import Redis
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry
 
 app = Flask(__name__)
 redis = Redis(
@@ -21,6 +24,9 @@ redis = Redis(
     port=int(os.environ.get("REDIS_PORT", "6379")),
     socket_connect_timeout=1,
     socket_timeout=2,
+    # no retries: redis-py's default (3, with backoff) holds each request about 4.5 s while
+    # Redis is away, and could send an INCR twice; the next request reconnects by itself
+    retry=Retry(NoBackoff(), 0),
 )
 UNAVAILABLE = "Redis is unavailable; try again in a moment.\n"
 
