@@ -124,6 +124,32 @@ def node_failure() -> str:
     )
 
 
+def cpu_ticks() -> dict[str, int]:
+    """CPU time (clock ticks, user + system) of every process on this machine, summed by command
+    name: the nodes' containers are processes of this machine too."""
+    found: dict[str, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # gone meanwhile
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        found[name] = found.get(name, 0) + int(fields[11]) + int(fields[12])
+    return found
+
+
+def where_cpu_goes(action) -> str:
+    """The share of CPU time each command took while ``action`` ran (the top 8)."""
+    before = cpu_ticks()
+    action()
+    after = cpu_ticks()
+    spent = {name: after[name] - before.get(name, 0) for name in after}
+    total = sum(v for v in spent.values() if v > 0) or 1
+    top = sorted(spent.items(), key=lambda item: -item[1])[:8]
+    return ", ".join(f"{name} {100 * ticks / total:.0f}%" for name, ticks in top)
+
+
 def main(seconds: int) -> None:
     try:
         up_cold = invoke("swarm.up")
@@ -133,13 +159,20 @@ def main(seconds: int) -> None:
         invoke("stack.scale", "--replicas", "1")
         one = load(seconds)
         invoke("stack.scale", "--replicas", "3")
-        three = load(seconds)
+        three: tuple[float, int] = (0.0, 0)
+
+        def measure() -> None:
+            nonlocal three
+            three = load(seconds)
+
+        cpu = where_cpu_goes(measure)
         print(rolling_update())
         print(node_failure())
         print(f"swarm.up (3 nodes): {up_cold:.1f} s from nothing (images cached), {up_warm:.1f} s when up")
         print(f"stack.deploy: {deploy_cold:.1f} s on fresh nodes, {deploy_warm:.1f} s again")
         print(f"through the proxy, 1 replica: {one[0]:.0f} req/s, {one[1]} errors")
         print(f"through the proxy, 3 replicas: {three[0]:.0f} req/s, {three[1]} errors; ratio {three[0] / one[0]:.2f}")
+        print(f"CPU time during the 3-replica run, by process: {cpu}")
     finally:
         subprocess.run([sys.executable, "-m", "invoke", "swarm.down", "--volumes"], cwd=ROOT, capture_output=True)
         subprocess.run([sys.executable, "-m", "invoke", "clean", "--volumes"], cwd=ROOT, capture_output=True)

@@ -18,7 +18,8 @@ PREFIX = "Hello from Redis! I have been seen "
 @dataclass(frozen=True)
 class Answer:
     """One request: when it started and ended (monotonic), its status (0: no HTTP answer), the
-    count it reported, the replica that served it, and the error when there was no answer."""
+    count it reported, the replica that served it, the error when there was no answer, and
+    when it started by the wall clock (to compare with the engine's timestamps)."""
 
     started: float
     at: float
@@ -26,20 +27,22 @@ class Answer:
     count: int | None = None
     served_by: str = ""
     error: str = ""
+    wall: float = 0.0
 
 
 def visit(host: str, port: int, timeout: float) -> Answer:
     """GET / once on a fresh connection."""
-    started = time.monotonic()
+    started, wall = time.monotonic(), time.time()
     connection = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         connection.request("GET", "/")
         response = connection.getresponse()
         body = response.read().decode(errors="replace")
         count = int(body.removeprefix(PREFIX).split()[0]) if body.startswith(PREFIX) else None
-        return Answer(started, time.monotonic(), response.status, count, response.getheader("X-Served-By") or "")
+        served_by = response.getheader("X-Served-By") or ""
+        return Answer(started, time.monotonic(), response.status, count, served_by, wall=wall)
     except (OSError, http.client.HTTPException) as error:
-        return Answer(started, time.monotonic(), 0, error=f"{type(error).__name__}: {error}")
+        return Answer(started, time.monotonic(), 0, error=f"{type(error).__name__}: {error}", wall=wall)
     finally:
         connection.close()
 
