@@ -51,7 +51,7 @@ SETTINGS = (
     Setting("APP_WORKERS", "2", whole(1, 16), "the app server's worker processes (granian, 1-16)", (EXAMPLE,)),
     Setting(
         "APP_THREADS",
-        "8",
+        "16",
         whole(1, 32),
         "threads per worker that run the app (granian's blocking threads, 1-32; SERVICE_PIDS bounds the total)",
         (EXAMPLE,),
