@@ -148,8 +148,11 @@ def test_a_fork_bomb_in_the_daemon_is_stopped_by_its_pids_limit(workshop, docker
     assert time.monotonic() - began < 60
     container = docker_client.container.inspect(name)
     assert container.state.running  # the daemon itself survived
-    # and takes commands again once the bomb's children (5 s sleeps) have ended and freed their PIDs
+    # and goes on with its work: its loop keeps printing after the bomb (polled; no `docker exec`,
+    # which needs PIDs and memory of the container's own and failed under full-suite load)
+    printed = len(docker_client.container.logs(name).splitlines())
     deadline = time.monotonic() + 60
-    while subprocess.run(["docker", "exec", name, "true"], capture_output=True, timeout=60).returncode != 0:
-        assert time.monotonic() < deadline, "the daemon took no command within 60 s of the bomb"
+    while len(docker_client.container.logs(name).splitlines()) <= printed:
+        assert time.monotonic() < deadline, "the daemon printed nothing within 60 s of the bomb"
         time.sleep(0.5)
+    assert docker_client.container.inspect(name).state.running
