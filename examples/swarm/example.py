@@ -424,6 +424,7 @@ def down(c: Ctx, volumes=False):
     there = nodes_there(c)
     registry = claim_container(c.docker, c.project, EXAMPLE, registry_name(c), "WORKSHOP_PROJECT")
     if not there and registry is None:
+        shutil.rmtree(state(c), ignore_errors=True)  # what a deploy to a swarm of yours left: the stack file
         say("no swarm; nothing to remove")
         return
     for container in there.values():
