@@ -625,18 +625,10 @@ def wanted_tasks(c: Ctx) -> int:
     return c.get("SWARM_REPLICAS") + 2
 
 
-def wait_for_stack(c: Ctx, boss: DockerClient, wanted: int) -> None:
-    """Until ``wanted`` tasks run (healthy: swarm starts a task's successor only once it is) and the
-    proxy answers."""
-    deadline = time.monotonic() + WAIT
-    while True:
-        tasks = stack_tasks(c, boss)
-        running = [t for t in tasks if t.state == "running"]
-        if len(running) >= wanted and len(tasks) == len(running):
-            break
-        if time.monotonic() > deadline:
-            raise WorkshopError(f"{len(running)} of {wanted} tasks running after {WAIT}s; see `invoke stack.ps`")
-        time.sleep(0.5)
+def wait_for_stack(c: Ctx, boss: DockerClient) -> None:
+    """Until every task the stack's services want runs (healthy: swarm reports a task with a health
+    check as running only once it is) and the proxy answers."""
+    settle(c, boss)
     if yours(c):  # its manager's port may not be reachable from here: swarm's health checks passed
         return
     url = stack_url(c)
@@ -684,7 +676,7 @@ def deploy(c: Ctx):
     if labelled:
         say(f"Redis and its volume will live on node {labelled} (node label {REDIS_LABEL}=true)")
     boss.stack.deploy(stack, compose_files=[stack_document(c, images)])
-    wait_for_stack(c, boss, wanted_tasks(c))
+    wait_for_stack(c, boss)
     say(
         f"stack {stack} deployed ({images['app'].rsplit(':', 1)[-1]}) and healthy after "
         f"{time.monotonic() - began:.1f}s: {stack_url(c)}"
@@ -745,7 +737,7 @@ def scale(c: Ctx, replicas=0):
     boss = require_cluster(c)
     stack, began = c.get("SWARM_STACK"), time.monotonic()
     boss.service.scale({f"{stack}_app": replicas}, detach=True)
-    wait_for_stack(c, boss, replicas + 2)
+    wait_for_stack(c, boss)
     say(f"{replicas} replica(s) of the app running and healthy after {time.monotonic() - began:.1f}s")
 
 
