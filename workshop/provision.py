@@ -138,6 +138,42 @@ def fix_cli(c: Ctx) -> str:
     return f"installed Debian's docker.io ({shutil.which('docker')})"
 
 
+# How a dockerd that setup starts itself forwards published ports: with the kernel (iptables
+# DNAT) instead of one docker-proxy process per port, which takes a share of every request's CPU
+# (example 4's throughput, bench/README.md). dockerd still holds each published port open on
+# the host, so "is this port free" checks keep seeing it. An engine started by systemd or
+# Docker Desktop keeps its own configuration.
+NO_USERLAND_PROXY = "--userland-proxy=false"
+
+# Without docker-proxy, dockerd lets its bridges route 127.0.0.0/8 (route_localnet) so that the
+# kernel can forward ports published on 127.0.0.1. This rule drops packets for 127.0.0.0/8 that
+# arrive on any interface but lo, before anything else sees them: a port published on 127.0.0.1
+# stays reachable from this machine only, and containers cannot reach its loopback services.
+LOOPBACK_GUARD = ["PREROUTING", "!", "-i", "lo", "-d", "127.0.0.0/8", "-j", "DROP"]
+
+
+def loopback_guarded(log: Path) -> bool:
+    """Put LOOPBACK_GUARD in iptables' raw table unless it is there; False if iptables cannot."""
+    prefix = privilege_prefix() or []
+    iptables = shutil.which("iptables") or "/usr/sbin/iptables"
+    with log.open("ab") as sink:
+        present = subprocess.run(prefix + [iptables, "-t", "raw", "-C", *LOOPBACK_GUARD], stdout=sink, stderr=sink)
+        if present.returncode == 0:
+            return True
+        added = subprocess.run(prefix + [iptables, "-t", "raw", "-I", *LOOPBACK_GUARD], stdout=sink, stderr=sink)
+    return added.returncode == 0
+
+
+def dockerd_command(log: Path) -> list[str]:
+    """dockerd without the userland proxy, once the loopback guard is in place; else as it comes."""
+    dockerd = shutil.which("dockerd") or "/usr/sbin/dockerd"
+    if loopback_guarded(log):
+        say("        published ports: forwarded by the kernel (no docker-proxy), 127.0.0.0/8 guarded (iptables raw)")
+        return [dockerd, NO_USERLAND_PROXY]
+    warn(f"        iptables could not add the loopback guard (see {log}): dockerd keeps its userland proxy")
+    return [dockerd]
+
+
 def start_dockerd() -> Path:
     """Start dockerd fully detached (own session, output to a log file); return the log path."""
     STATE_DIR.mkdir(exist_ok=True)
@@ -146,10 +182,10 @@ def start_dockerd() -> Path:
     if Path("/run/systemd/system").is_dir() and shutil.which("systemctl"):
         system(["systemctl", "start", "docker"], log)
         return log
-    dockerd = shutil.which("dockerd") or "/usr/sbin/dockerd"
+    command = dockerd_command(log)
     with log.open("ab") as sink:
         subprocess.Popen(
-            prefix + [dockerd],
+            prefix + command,
             stdin=subprocess.DEVNULL,
             stdout=sink,
             stderr=subprocess.STDOUT,

