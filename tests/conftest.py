@@ -219,7 +219,8 @@ def project_resources(client, project: str) -> dict[str, list]:
 
 
 def remove_project(client, project: str) -> None:
-    """Remove everything labelled with ``project`` (containers first)."""
+    """Remove everything labelled with ``project`` (containers first), and the images whose
+    project label begins with it."""
     found = project_resources(client, project)
     if found["containers"]:
         client.container.remove(found["containers"], force=True, volumes=True)
@@ -229,6 +230,13 @@ def remove_project(client, project: str) -> None:
         volume.remove()
     for image in found["images"]:
         client.image.remove(image, force=True)
+    # what the project's label only begins with: images of a project named after it (example 5's
+    # `<project>-yours`) and releases built FROM them, with the tags pushes gave them
+    # (newest first: an image built FROM another goes before it)
+    for image in sorted(client.image.list(), key=lambda image: image.created, reverse=True):
+        labels = image.config.labels or {}
+        if any(value.startswith(project) for key, value in labels.items() if key.endswith((".project", ".built-by"))):
+            client.image.remove(image.id, force=True)
 
 
 def swarm_images(tag: str) -> dict[str, str]:
