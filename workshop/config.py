@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, overload
 from urllib.parse import urlsplit
 
 from workshop.errors import ConfigError
@@ -183,8 +183,17 @@ class Settings:
         return cls(layers, files, root, registry)
 
     # -- raw access -------------------------------------------------------------------------
+    @overload
+    def raw(self, name: str) -> Value: ...
+
+    @overload
+    def raw(self, name: str, *, required: Literal[True]) -> Value: ...
+
+    @overload
+    def raw(self, name: str, *, required: bool) -> Value | None: ...
+
     def raw(self, name: str, *, required: bool = True) -> Value | None:
-        """The setting from the highest layer that defines it."""
+        """The setting from the highest layer that defines it (None only when not ``required``)."""
         for source, values in self._layers:
             if name in values:
                 return Value(name, values[name], source)
@@ -213,7 +222,6 @@ class Settings:
     def source(self, name: str) -> str:
         """Where the effective value of ``name`` comes from."""
         setting = self.raw(name)
-        assert setting is not None
         return setting.source
 
     # -- declared settings --------------------------------------------------------------------
@@ -235,7 +243,6 @@ class Settings:
     # -- typed accessors ----------------------------------------------------------------------
     def _get(self, name: str) -> Value:
         setting = self.raw(name)
-        assert setting is not None
         return setting
 
     def text(self, name: str, *, allow_empty: bool = False) -> str:

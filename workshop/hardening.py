@@ -33,7 +33,6 @@ MIN_MEMORY = 6 * 1024**2  # the engine refuses less
 def memory(settings: Settings, name: str) -> str:
     """A memory size as Docker reads it (``64m``, ``1g``), at least 6m."""
     value = settings.raw(name)
-    assert value is not None
     fix = f"set {name} to a size such as 64m or 1g (at least 6m)"
     match = _MEMORY.fullmatch(value.value.strip())
     if not match:

@@ -76,7 +76,6 @@ def one_of(*choices: str, meaning: str, fix: str) -> Check:
 
     def check(settings: Settings, name: str) -> str:
         value = settings.raw(name)
-        assert value is not None
         if value.value not in choices:
             raise value.fail(f"is not {meaning}", fix)
         return value.value

@@ -143,7 +143,6 @@ def check_compose_file(client, c: Ctx) -> None:
         client.compose.config(return_json=True)
     except DockerException as exc:
         setting = c.settings.raw("WORKSHOP_COMPOSE_FILE")
-        assert setting is not None
         raise setting.fail(
             f"is not a valid compose file: {last_line(exc.stderr)}", "fix it (check with `docker compose config`)"
         ) from None
@@ -165,7 +164,6 @@ def build(c: Ctx, no_cache=False):
 def port_setting(c: Ctx):
     """APP_PORT as read, for its one-line errors."""
     setting = c.settings.raw("APP_PORT")
-    assert setting is not None
     return setting
 
 

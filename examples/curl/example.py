@@ -31,7 +31,6 @@ def image_name(settings: Settings, name: str) -> str:
     value = settings.image(name)
     if ":" in value.rsplit("/", 1)[-1] or "@" in value:
         raw = settings.raw(name)
-        assert raw is not None
         raise raw.fail("already has a tag", "give the name only; the tag is CURL_VERSION")
     return value
 
@@ -41,7 +40,6 @@ def results_folder(settings: Settings, name: str) -> Path:
     path = settings.path(name, "folder")
     if path.exists() and not path.is_dir():
         raw = settings.raw(name)
-        assert raw is not None
         raise raw.fail("is not a folder", f"point {name} at a folder")
     return path
 

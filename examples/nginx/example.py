@@ -129,7 +129,6 @@ def attempt_key(project: Project) -> str:
 def port_error(nginx: NginxSettings, c: Ctx) -> WorkshopError:
     """The one line for a host port that is taken."""
     setting = c.settings.raw("NGINX_PORT")
-    assert setting is not None
     return setting.fail(
         f"cannot be published: {nginx.bind}:{nginx.port} is already in use",
         "stop what uses it or choose another NGINX_PORT in .env",

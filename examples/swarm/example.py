@@ -52,7 +52,6 @@ MANAGER_SCHEMES = ("unix", "tcp", "ssh", "npipe")
 def manager_target(settings: Settings, name: str) -> str:
     """Empty, a docker context name, or an engine URL with a host (unix:///path, tcp://host:port, ssh://user@host)."""
     value = settings.raw(name)
-    assert value is not None
     target = value.value.strip()
     if not target:
         return ""
@@ -71,7 +70,6 @@ def manager_target(settings: Settings, name: str) -> str:
 def registry_address(settings: Settings, name: str) -> str:
     """Empty, or a registry as image names spell it: host[:port][/path], no scheme."""
     value = settings.raw(name)
-    assert value is not None
     target = value.value.strip()
     if not target or re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[a-z0-9._-]+)*", target):
         return target
@@ -150,13 +148,13 @@ def registry(c: Ctx) -> str:
     named = str(c.get("SWARM_REGISTRY"))
     if yours(c):
         if not named:
-            raise c.settings.raw("SWARM_REGISTRY").fail(  # type: ignore[union-attr]
+            raise c.settings.raw("SWARM_REGISTRY").fail(
                 "is empty, and SWARM_MANAGER names a swarm of yours",
                 "set SWARM_REGISTRY to a registry this machine pushes to and your nodes pull from",
             )
         return named
     if named:
-        raise c.settings.raw("SWARM_REGISTRY").fail(  # type: ignore[union-attr]
+        raise c.settings.raw("SWARM_REGISTRY").fail(
             "is only for a swarm of yours (SWARM_MANAGER)",
             "leave it empty: the workshop's cluster brings its own registry",
         )
@@ -260,7 +258,7 @@ def same_settings(c: Ctx, there: dict[int, Any]) -> None:
         for key, value in wanted.items():
             if labels.get(key, value) != value:
                 name = key.rsplit(".", 1)[1].upper()
-                raise c.settings.raw(name).fail(  # type: ignore[union-attr]
+                raise c.settings.raw(name).fail(
                     f"differs from the running swarm's {labels[key]!r}",
                     "`invoke swarm.down` first to start the cluster with the new value (or set it back)",
                 )
@@ -274,7 +272,7 @@ def ports_free(c: Ctx, there: dict[int, Any]) -> None:
                                                           "WORKSHOP_PROJECT") is None))  # fmt: skip
     for name, needed in wanted:
         if needed and not port_is_free(bind, c.get(name)):
-            raise c.settings.raw(name).fail(  # type: ignore[union-attr]
+            raise c.settings.raw(name).fail(
                 f"cannot be published: {bind}:{c.get(name)} is already in use",
                 f"stop what uses it or choose another {name} in .env",
             )
@@ -460,7 +458,7 @@ def require_cluster(c: Ctx) -> DockerClient:
         try:
             c.docker.context.inspect(target)
         except DockerException:
-            raise c.settings.raw("SWARM_MANAGER").fail(  # type: ignore[union-attr]
+            raise c.settings.raw("SWARM_MANAGER").fail(
                 "names no docker context", "see `docker context ls`, or give an engine URL (tcp://, ssh://, unix://)"
             ) from None
     boss = manager(c)
@@ -468,12 +466,12 @@ def require_cluster(c: Ctx) -> DockerClient:
         swarm_info = boss.info().swarm
     except DockerException:
         if target:
-            raise c.settings.raw("SWARM_MANAGER").fail(  # type: ignore[union-attr]
+            raise c.settings.raw("SWARM_MANAGER").fail(
                 "does not answer", "check that engine (`docker -H ... info`) or point SWARM_MANAGER elsewhere"
             ) from None
         raise WorkshopError("the swarm's manager does not answer; `invoke swarm.up` starts it again") from None
     if target and (swarm_info is None or not swarm_info.control_available):
-        raise c.settings.raw("SWARM_MANAGER").fail(  # type: ignore[union-attr]
+        raise c.settings.raw("SWARM_MANAGER").fail(
             "is not a swarm manager", "point it at a manager node's engine, or unset it to use the workshop's cluster"
         )
     return boss
