@@ -219,8 +219,8 @@ def project_resources(client, project: str) -> dict[str, list]:
 
 
 def remove_project(client, project: str) -> None:
-    """Remove everything labelled with ``project`` (containers first), and the images whose
-    project label begins with it."""
+    """Remove everything labelled with ``project`` (containers first); an image with every tag
+    it has (example 5's pushes add 127.0.0.1:PORT/... tags)."""
     found = project_resources(client, project)
     if found["containers"]:
         client.container.remove(found["containers"], force=True, volumes=True)
@@ -228,15 +228,9 @@ def remove_project(client, project: str) -> None:
         network.remove()
     for volume in found["volumes"]:
         volume.remove()
-    for image in found["images"]:
-        client.image.remove(image, force=True)
-    # what the project's label only begins with: images of a project named after it (example 5's
-    # `<project>-yours`) and releases built FROM them, with the tags pushes gave them
-    # (newest first: an image built FROM another goes before it)
-    for image in sorted(client.image.list(), key=lambda image: image.created, reverse=True):
-        labels = image.config.labels or {}
-        if any(value.startswith(project) for key, value in labels.items() if key.endswith((".project", ".built-by"))):
-            client.image.remove(image.id, force=True)
+    # newest first: an image built FROM another (example 5's test releases) goes before it
+    for image in sorted(found["images"], key=lambda image: image.created, reverse=True):
+        client.image.remove(image.id, force=True)
 
 
 def swarm_images(tag: str) -> dict[str, str]:
@@ -329,4 +323,6 @@ def cluster(docker_client, tmp_path_factory):
         yield shop
     finally:
         shop.run("swarm.down", "--volumes", timeout=300)
+        # the swarm-of-yours test's project first: the test releases are built FROM its image
+        remove_project(docker_client, f"{tag}-yours")
         remove_project(docker_client, tag)

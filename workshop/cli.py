@@ -29,7 +29,7 @@ from invoke.exceptions import Exit, ParseError
 from invoke.parser import Argument
 
 from workshop.console import captured, say, warn
-from workshop.errors import WorkshopError, describe, last_line
+from workshop.errors import WorkshopError, describe, interrupted, last_line
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from python_on_whales import DockerClient
@@ -154,6 +154,8 @@ def _guard(body: Callable) -> Callable:
         except Exit:
             raise
         except Exception as exc:
+            if interrupted(exc):
+                raise Exit(code=INTERRUPTED) from None
             message = describe(exc)
             if message is None:
                 raise

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from workshop.config import STATE_DIR
 from workshop.console import write
-from workshop.errors import WorkshopError, last_line
+from workshop.errors import WorkshopError, interrupted, last_line
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from python_on_whales import Container, DockerClient
@@ -266,10 +266,19 @@ def show_logs(client: DockerClient, container: Container, follow: bool, tail: in
     """``docker logs [-f] [--tail N]``: copy the container's output; Ctrl-C ends --follow quietly."""
     if tail < 0:
         raise WorkshopError(f"--tail={tail}: must be 0 (all lines) or a positive number of lines")
+    copy_until_interrupted(client.container.logs(container, follow=follow, stream=True, tail=tail or None))  # type: ignore[arg-type]
+
+
+def copy_until_interrupted(output: Iterable[tuple[str, bytes]]) -> None:
+    """copy_output, ended quietly by Ctrl-C (how a --follow is meant to end), whether Python or
+    the docker CLI (exit 130) gets the signal first."""
     try:
-        copy_output(client.container.logs(container, follow=follow, stream=True, tail=tail or None))  # type: ignore[arg-type]
+        copy_output(output)
     except KeyboardInterrupt:
-        return  # Ctrl-C is how --follow is meant to end
+        return
+    except Exception as exc:
+        if not interrupted(exc):
+            raise
 
 
 def remove_container(client: DockerClient, project: Project, example: str, name: str, setting: str) -> bool:

@@ -21,6 +21,12 @@ def _class_names(exc: BaseException) -> set[str]:
     return {cls.__name__ for cls in type(exc).__mro__}
 
 
+def interrupted(exc: BaseException) -> bool:
+    """A docker command that ended on Ctrl-C: the terminal sends SIGINT to the docker CLI too,
+    and when the CLI exits (130) before Python raises KeyboardInterrupt, this is what we see."""
+    return "DockerException" in _class_names(exc) and getattr(exc, "return_code", None) in (130, -2)
+
+
 def last_line(text: str | None) -> str:
     """The last non-empty line of docker's stderr, without the CLI's boilerplate prefixes."""
     lines = [

@@ -15,7 +15,7 @@ from invoke.exceptions import Exit
 
 from workshop.cli import Ctx, Ran, say, task
 from workshop.display import table
-from workshop.engine import copy_output, ensure_images, holds_port, published, require_engine
+from workshop.engine import copy_output, copy_until_interrupted, ensure_images, holds_port, published, require_engine
 from workshop.errors import WorkshopError, last_line
 from workshop.example import Example, Move, Service, Standin, Step, expect
 from workshop.probe import http_url, port_is_free, visit
@@ -286,7 +286,8 @@ def follow(client) -> None:
     reader.start()
     try:
         copy(watch)
-        watch.wait()
+        if watch.wait() in (130, -signal.SIGINT):
+            raise KeyboardInterrupt  # Ctrl-C reached compose before it reached us
     finally:
         for child in children:
             if child.poll() is None:
@@ -435,10 +436,7 @@ def logs(c: Ctx, follow=False, service=None, tail=0):
         stream=True,
         tail=str(tail) if tail else None,
     )
-    try:
-        copy_output(output)
-    except KeyboardInterrupt:
-        return
+    copy_until_interrupted(output)
 
 
 # -- a command or a shell inside a service (docker compose exec) ----------------------------------

@@ -28,7 +28,7 @@ from invoke import Collection
 from workshop.cli import Ctx, Ran, say, task
 from workshop.config import STATE_DIR, Settings
 from workshop.display import table
-from workshop.engine import build_service, claim_container, copy_output
+from workshop.engine import build_service, claim_container, copy_output, copy_until_interrupted
 from workshop.errors import WorkshopError
 from workshop.example import Example, Move, Step, expect
 from workshop.probe import http_url, port_is_free, visit, wait_for_http
@@ -708,10 +708,7 @@ def logs(c: Ctx, service="app", follow=False):
     if service not in ("app", "redis", "proxy"):
         raise WorkshopError(f"--service={service!r}: use app, redis or proxy")
     boss = require_cluster(c)
-    try:
-        copy_output(boss.service.logs(f"{c.get('SWARM_STACK')}_{service}", follow=follow, stream=True))
-    except KeyboardInterrupt:
-        return
+    copy_until_interrupted(boss.service.logs(f"{c.get('SWARM_STACK')}_{service}", follow=follow, stream=True))
 
 
 @task

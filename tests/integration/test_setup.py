@@ -4,7 +4,9 @@ in the kernel, behind the loopback guard."""
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -12,8 +14,11 @@ from pathlib import Path
 import pytest
 
 from workshop.config import Settings
+from workshop.engine import Project
 
 pytestmark = pytest.mark.integration
+
+PROBE = Path(__file__).parent / "probes" / "loopback_syn.py"
 
 
 def test_setup_run_again_changes_nothing_and_says_so():
@@ -71,15 +76,22 @@ def docker_proxies() -> list[list[str]]:
     return found
 
 
-def test_the_engine_setup_starts_forwards_published_ports_in_the_kernel_behind_the_loopback_guard(workshop):
-    from workshop.probe import port_is_free
-    from workshop.provision import LOOPBACK_GUARD, NO_USERLAND_PROXY, in_ci
+def require_setups_dockerd() -> None:
+    """Skip unless the dockerd here is one invoke setup started (always the case under CI)."""
+    from workshop.provision import NO_USERLAND_PROXY, in_ci
 
     command = running_dockerd()
     if command is None or NO_USERLAND_PROXY not in command:
         if in_ci():
             pytest.fail(f"under CI, invoke setup starts dockerd itself, with {NO_USERLAND_PROXY}; it runs as {command}")
         pytest.skip("the dockerd here was not started by invoke setup")
+
+
+def test_the_engine_setup_starts_forwards_published_ports_in_the_kernel_behind_the_loopback_guard(workshop):
+    from workshop.probe import port_is_free
+    from workshop.provision import LOOPBACK_GUARD
+
+    require_setups_dockerd()
     guard = subprocess.run(["iptables", "-t", "raw", "-C", *LOOPBACK_GUARD], capture_output=True, text=True)
     assert guard.returncode == 0, f"loopback guard missing from iptables' raw table: {guard.stderr}"
 
@@ -90,3 +102,32 @@ def test_the_engine_setup_starts_forwards_published_ports_in_the_kernel_behind_t
     # no docker-proxy forwards it, yet the port is taken on the host: checks that bind see it
     assert not [proxy for proxy in docker_proxies() if port in proxy], docker_proxies()
     assert not port_is_free("127.0.0.1", int(port))
+
+
+def listening(host: str) -> socket.socket:
+    """A TCP socket listening on ``host``, on a port the kernel picks."""
+    server = socket.socket()
+    server.bind((host, 0))
+    server.listen()
+    return server
+
+
+def test_a_container_cannot_reach_the_hosts_loopback_through_its_gateway(workshop, docker_client):
+    """Without docker-proxy, dockerd lets its bridges route 127.0.0.0/8; the guard setup adds
+    must keep a container from reaching what listens on the host's 127.0.0.1. A container of
+    the test's own network hands hand-made SYNs to its gateway (the host): one for the gateway's
+    address (answered: the probe works) and one for 127.0.0.1 (never answered)."""
+    require_setups_dockerd()
+    project = Project(workshop.project, Settings.load().label_prefix("WORKSHOP_LABEL_PREFIX"))
+    network = docker_client.network.create(f"{workshop.project}-guard", labels=project.labels("setup"))
+    gateway = network.ipam.config[0]["Gateway"]
+    with listening(gateway) as on_gateway, listening("127.0.0.1") as on_loopback:
+        output = docker_client.run(
+            Settings.load().image("PYTHON_IMAGE"),
+            ["python3", "/probe.py", str(on_gateway.getsockname()[1]), str(on_loopback.getsockname()[1])],
+            networks=[network],
+            volumes=[(PROBE, "/probe.py", "ro")],
+            labels=project.labels("setup"),
+            remove=True,
+        )
+    assert json.loads(str(output)) == {"gateway": True, "loopback": False}

@@ -355,7 +355,7 @@ def test_clean_removes_the_cluster_and_nothing_else(docker_client, resources):
         shrunk = shop.run("swarm.up", timeout=900).ok().stdout  # back to SWARM_NODES
         assert "1 node(s), all Ready" in shrunk and shrunk.count(" ready ") == 1, shrunk
         assert f"{tag}-swarm-2" not in shrunk
-        assert f"{tag}-swarm-2" not in [c.name for c in docker_client.container.list(all=True)]
+        assert not docker_client.container.list(all=True, filters=[("name", f"^{tag}-swarm-2$")])
         assert shop.run("swarm.up", "--nodes", "0").returncode == 1
         shop.run("clean", "--volumes", timeout=300).ok()
         assert nothing_of(resources, tag), resources(tag)

@@ -146,3 +146,31 @@ def test_describe_workshop_error_is_its_message(exc):
 @pytest.mark.parametrize("exc", [ValueError("bug"), KeyError("x"), AttributeError("y")])
 def test_describe_bug_is_none(exc):
     assert describe(exc) is None
+
+
+# -- interrupted ------------------------------------------------------------------------------
+
+
+def test_a_docker_command_ended_by_ctrl_c_is_an_interruption_not_a_failure():
+    from workshop.errors import interrupted
+
+    assert interrupted(docker_error(None, 130))  # the CLI's own exit on SIGINT
+    assert interrupted(docker_error(None, -2))  # killed by SIGINT
+    assert not interrupted(docker_error("boom", 1))
+    assert not interrupted(ValueError("130"))
+
+
+def test_a_task_whose_docker_command_was_interrupted_exits_130_without_an_error_line():
+    from invoke import Context
+    from invoke.exceptions import Exit
+
+    from workshop.cli import INTERRUPTED, task
+
+    @task
+    def follows(c):
+        """A task whose docker CLI got the Ctrl-C first."""
+        raise docker_error(None, 130)
+
+    with pytest.raises(Exit) as ended:
+        follows(Context())
+    assert ended.value.code == INTERRUPTED and not ended.value.message
