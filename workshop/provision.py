@@ -157,10 +157,14 @@ def loopback_guarded(log: Path) -> bool:
     prefix = privilege_prefix() or []
     iptables = shutil.which("iptables") or "/usr/sbin/iptables"
     with log.open("ab") as sink:
-        present = subprocess.run(prefix + [iptables, "-t", "raw", "-C", *LOOPBACK_GUARD], stdout=sink, stderr=sink)
-        if present.returncode == 0:
-            return True
-        added = subprocess.run(prefix + [iptables, "-t", "raw", "-I", *LOOPBACK_GUARD], stdout=sink, stderr=sink)
+        try:
+            present = subprocess.run(prefix + [iptables, "-t", "raw", "-C", *LOOPBACK_GUARD], stdout=sink, stderr=sink)
+            if present.returncode == 0:
+                return True
+            added = subprocess.run(prefix + [iptables, "-t", "raw", "-I", *LOOPBACK_GUARD], stdout=sink, stderr=sink)
+        except OSError as error:  # no iptables here
+            sink.write(f"iptables: {error}\n".encode())
+            return False
     return added.returncode == 0
 
 

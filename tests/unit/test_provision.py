@@ -66,3 +66,17 @@ def test_dockerd_drops_its_userland_proxy_only_behind_the_loopback_guard(monkeyp
     assert provision.dockerd_command(log)[1:] == [provision.NO_USERLAND_PROXY]
     monkeypatch.setattr(provision, "loopback_guarded", lambda _log: False)
     assert provision.dockerd_command(log)[1:] == []  # iptables refused: docker-proxy stays
+
+
+def test_without_iptables_the_guard_is_reported_missing_not_a_traceback(monkeypatch, tmp_path):
+    from workshop import provision
+
+    def no_such_program(command, **_options):
+        raise FileNotFoundError(2, "No such file or directory", command[0])
+
+    monkeypatch.setattr(provision.shutil, "which", lambda name: None)
+    monkeypatch.setattr(provision, "privilege_prefix", lambda: [])
+    monkeypatch.setattr(provision.subprocess, "run", no_such_program)
+    log = tmp_path / "dockerd.log"
+    assert provision.loopback_guarded(log) is False
+    assert "iptables: " in log.read_text()
