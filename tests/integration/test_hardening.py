@@ -135,6 +135,12 @@ def test_one_off_containers_are_hardened_while_they_run(workshop, docker_client,
     assert while_running(docker_client, workshop, "curl", fetch) == 1
 
 
+def processes(container: str) -> int:
+    """How many processes run in the container, read without entering it (`docker top`)."""
+    listed = subprocess.run(["docker", "top", container, "-o", "pid"], capture_output=True, text=True)
+    return max(0, len(listed.stdout.splitlines()) - 1) if listed.returncode == 0 else 0
+
+
 def test_a_fork_bomb_in_the_daemon_is_stopped_by_its_pids_limit(workshop, docker_client):
     workshop.run("daemon.start", SERVICE_PIDS="32").ok()
     name = workshop.env["DAEMON_NAME"]
@@ -146,13 +152,19 @@ def test_a_fork_bomb_in_the_daemon_is_stopped_by_its_pids_limit(workshop, docker
     )  # fmt: skip
     assert bomb.returncode != 0 and "fork" in (bomb.stderr + bomb.stdout).lower(), bomb
     assert time.monotonic() - began < 60
-    container = docker_client.container.inspect(name)
-    assert container.state.running  # the daemon itself survived
-    # and goes on with its work: its loop keeps printing after the bomb (polled; no `docker exec`,
-    # which needs PIDs and memory of the container's own and failed under full-suite load)
+    # the bomb's shell ends at its first failed fork; its last `sleep 5` children hold PIDs a
+    # little longer. The daemon's own shell (dash) ends too if its `sleep` cannot fork in that
+    # window, so whether its loop survived depends on timing (under load it often does not):
+    # the limit protects the machine, not the loop. Wait until the leftovers are gone.
+    deadline = time.monotonic() + 60
+    while docker_client.container.inspect(name).state.running and processes(name) > 3:  # init, sh, sleep
+        assert time.monotonic() < deadline, f"the bomb's processes outlived it: {processes(name)}"
+        time.sleep(0.5)
+    # the user's way back is the usual one: `daemon.start` (still running: nothing to do)
+    workshop.run("daemon.start").ok()
     printed = len(docker_client.container.logs(name).splitlines())
     deadline = time.monotonic() + 60
     while len(docker_client.container.logs(name).splitlines()) <= printed:
-        assert time.monotonic() < deadline, "the daemon printed nothing within 60 s of the bomb"
+        assert time.monotonic() < deadline, "the daemon printed nothing within 60 s of daemon.start"
         time.sleep(0.5)
     assert docker_client.container.inspect(name).state.running
