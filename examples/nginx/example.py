@@ -23,6 +23,7 @@ from workshop.engine import (
     ensure_image,
     ensure_network,
     holds_port,
+    host_lock,
     published,
     remove_container,
     require_container,
@@ -159,45 +160,48 @@ def up(c: Ctx):
 
     nginx, project, client = NginxSettings.load(c), c.project, c.docker
     options = hardened(c, SERVICE, tmpfs=("/tmp",))  # /tmp: its pid file and temporary paths
-    container = claim_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME")
-    if container is not None:
-        same = (container.config.labels or {}).get(fingerprint_key(project)) == nginx.fingerprint
-        if container.state.running and same and adopt(client, project, nginx):
-            return
-        container.remove(force=True)
-        say(f"{nginx.name}: {'was stopped' if same else 'settings changed'}, replacing it")
-    if not port_is_free(nginx.bind, nginx.port):
-        if adopt(client, project, nginx):
-            return
-        raise port_error(nginx, c)
-    ensure_image(client, nginx.image, "NGINX_IMAGE")
-    network = ensure_network(client, project)
-    attempt = uuid.uuid4().hex
-    labels = {**project.labels(EXAMPLE), fingerprint_key(project): nginx.fingerprint, attempt_key(project): attempt}
-    try:
-        container = client.run(
-            nginx.image,
-            detach=True,
-            name=nginx.name,
-            init=True,
-            labels=labels,
-            publish=[(f"{nginx.bind}:{nginx.port}", CONTAINER_PORT)],
-            volumes=[(nginx.html, SERVED_PATH, "ro")],
-            networks=[network],
-            **options,
-            **healthcheck(f"bash -c {shlex.quote(PAGE_ANSWERS)}"),
-        )
-    except DockerException as exc:
-        # docker may leave this attempt's container behind ("Created"); remove that one only
-        leftovers = client.container.list(all=True, filters=[("label", f"{attempt_key(project)}={attempt}")])
-        if leftovers:
-            client.container.remove(leftovers, force=True)
-        text = (exc.stderr or "").lower()
-        if "is already in use by container" in text and adopt(client, project, nginx):
-            return  # another nginx.up got there first
-        if "port is already allocated" in text or "address already in use" in text:
-            raise port_error(nginx, c) from None
-        raise
+    # one check-then-create at a time on this machine: a second nginx.up waits, then finds this
+    # one's container (a container that is created but not yet started looks stopped)
+    with host_lock(f"nginx-{nginx.name}"):
+        container = claim_container(client, project, EXAMPLE, nginx.name, "NGINX_NAME")
+        if container is not None:
+            same = (container.config.labels or {}).get(fingerprint_key(project)) == nginx.fingerprint
+            if container.state.running and same and adopt(client, project, nginx):
+                return
+            container.remove(force=True)
+            say(f"{nginx.name}: {'was stopped' if same else 'settings changed'}, replacing it")
+        if not port_is_free(nginx.bind, nginx.port):
+            if adopt(client, project, nginx):
+                return
+            raise port_error(nginx, c)
+        ensure_image(client, nginx.image, "NGINX_IMAGE")
+        network = ensure_network(client, project)
+        attempt = uuid.uuid4().hex
+        labels = {**project.labels(EXAMPLE), fingerprint_key(project): nginx.fingerprint, attempt_key(project): attempt}
+        try:
+            container = client.run(
+                nginx.image,
+                detach=True,
+                name=nginx.name,
+                init=True,
+                labels=labels,
+                publish=[(f"{nginx.bind}:{nginx.port}", CONTAINER_PORT)],
+                volumes=[(nginx.html, SERVED_PATH, "ro")],
+                networks=[network],
+                **options,
+                **healthcheck(f"bash -c {shlex.quote(PAGE_ANSWERS)}"),
+            )
+        except DockerException as exc:
+            # docker may leave this attempt's container behind ("Created"); remove that one only
+            leftovers = client.container.list(all=True, filters=[("label", f"{attempt_key(project)}={attempt}")])
+            if leftovers:
+                client.container.remove(leftovers, force=True)
+            text = (exc.stderr or "").lower()
+            if "is already in use by container" in text and adopt(client, project, nginx):
+                return  # another nginx.up got there first
+            if "port is already allocated" in text or "address already in use" in text:
+                raise port_error(nginx, c) from None
+            raise
 
     def running() -> bool:
         return bool(client.container.inspect(container.id).state.running)
