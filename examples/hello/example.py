@@ -13,7 +13,15 @@ from invoke.exceptions import Exit
 
 from workshop.cli import Ctx, Ran, say, task
 from workshop.display import container_state, table
-from workshop.engine import LOGS_HELP, ContainerFailed, claim_container, container_logs, ensure_image, run_once
+from workshop.engine import (
+    LOGS_HELP,
+    ContainerFailed,
+    claim_container,
+    container_logs,
+    ensure_image,
+    host_lock,
+    run_once,
+)
 from workshop.errors import WorkshopError
 from workshop.example import Example, Move, Service, Step, expect
 from workshop.hardening import NOBODY, ONE_OFF, SECURITY_OPT, SERVICE, hardened, healthcheck, limits
@@ -115,26 +123,27 @@ def start(c: Ctx):
     """Start the background container printing DAEMON_MESSAGE every DAEMON_INTERVAL seconds; restart it if stopped."""
     name, script, image_ = c.get("DAEMON_NAME"), loop_script(c), c.get("DAEMON_IMAGE")
     options = hardened(c, SERVICE)
-    container = the_daemon(c)
-    if container is not None:
-        if container.state.running:
-            say(f"{name} is already running ({container.id[:12]}); nothing to do")
+    with host_lock(f"daemon-{name}"):  # one check-then-create at a time on this machine
+        container = the_daemon(c)
+        if container is not None:
+            if container.state.running:
+                say(f"{name} is already running ({container.id[:12]}); nothing to do")
+                return
+            container.start()
+            say(f"{name} started again ({container.id[:12]}): `invoke daemon.logs --follow` to watch it")
             return
-        container.start()
-        say(f"{name} started again ({container.id[:12]}): `invoke daemon.logs --follow` to watch it")
-        return
-    ensure_image(c.docker, image_, "DAEMON_IMAGE")
-    container = c.docker.run(
-        image_,
-        ["/bin/sh", "-c", script],
-        name=name,
-        detach=True,
-        init=True,
-        labels=c.project.labels(DAEMON),
-        user=NOBODY,
-        **options,
-        **healthcheck(LOOP_ALIVE),
-    )
+        ensure_image(c.docker, image_, "DAEMON_IMAGE")
+        container = c.docker.run(
+            image_,
+            ["/bin/sh", "-c", script],
+            name=name,
+            detach=True,
+            init=True,
+            labels=c.project.labels(DAEMON),
+            user=NOBODY,
+            **options,
+            **healthcheck(LOOP_ALIVE),
+        )
     say(f"{name} running ({container.id[:12]}): `invoke daemon.logs --follow` to watch it")
 
 

@@ -120,3 +120,26 @@ def test_nginx_up_succeeds_while_a_duplicate_of_the_shared_network_exists(worksh
     assert result.returncode == 0, result.stderr
     assert page_status(workshop.env["NGINX_PORT"]) == 200
     assert len(networks_named(docker_client, network)) == 1  # the unused duplicate was removed
+
+
+def test_two_daemon_start_at_the_same_moment_leave_one_running_daemon(workshop, docker_client):
+    processes = [
+        subprocess.Popen(
+            workshop.command("daemon.start"),
+            cwd=ROOT,
+            env=workshop.environ(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [process.communicate(timeout=300) for process in processes]
+    for process, (out, err) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, f"daemon.start exited {process.returncode}\n{out}\n{err}"
+    said = sorted(out for out, _ in outputs)
+    assert "already running" in said[0] and "running (" in said[1], said
+    found = docker_client.container.list(all=True, filters=label_filter(workshop.project, "daemon"))
+    assert [c.name for c in found] == [workshop.env["DAEMON_NAME"]] and found[0].state.running
