@@ -169,12 +169,22 @@ def routing_loopback(interfaces: Path = INTERFACES) -> list[str]:
     return found
 
 
-def guard_present() -> bool | None:
-    """Whether LOOPBACK_GUARD is in iptables' raw table; None when we cannot tell (not root, no iptables)."""
+def iptables_raw(action: str, as_root: list[str] | None = None) -> list[str]:
+    """The iptables command that checks (-C) or inserts (-I) LOOPBACK_GUARD, run as root through
+    ``as_root`` (a sudo prefix, or nothing)."""
     iptables = shutil.which("iptables") or "/usr/sbin/iptables"
-    if os.geteuid() != 0 or not Path(iptables).exists():
+    return [*(as_root or []), iptables, "-t", "raw", action, *LOOPBACK_GUARD]
+
+
+def guard_present(as_root: list[str] | None = None) -> bool | None:
+    """Whether LOOPBACK_GUARD is in iptables' raw table; None when we cannot tell (neither root
+    nor ``as_root``, or no iptables)."""
+    if os.geteuid() != 0 and not as_root:
         return None
-    checked = subprocess.run([iptables, "-t", "raw", "-C", *LOOPBACK_GUARD], capture_output=True)
+    try:
+        checked = subprocess.run(iptables_raw("-C", as_root), capture_output=True)
+    except OSError:  # no iptables here
+        return None
     return checked.returncode == 0
 
 

@@ -29,6 +29,8 @@ from workshop.checks import (
     Finding,
     compose_version,
     daemon_problem,
+    guard_present,
+    iptables_raw,
     missing_images,
     probe_buildx,
     probe_cli,
@@ -150,14 +152,12 @@ NO_USERLAND_PROXY = "--userland-proxy=false"
 
 def loopback_guarded(log: Path) -> bool:
     """Put LOOPBACK_GUARD in iptables' raw table unless it is there; False if iptables cannot."""
-    prefix = privilege_prefix() or []
-    iptables = shutil.which("iptables") or "/usr/sbin/iptables"
+    as_root = privilege_prefix() or []
+    if guard_present(as_root):
+        return True
     with log.open("ab") as sink:
         try:
-            present = subprocess.run(prefix + [iptables, "-t", "raw", "-C", *LOOPBACK_GUARD], stdout=sink, stderr=sink)
-            if present.returncode == 0:
-                return True
-            added = subprocess.run(prefix + [iptables, "-t", "raw", "-I", *LOOPBACK_GUARD], stdout=sink, stderr=sink)
+            added = subprocess.run(iptables_raw("-I", as_root), stdout=sink, stderr=sink)
         except OSError as error:  # no iptables here
             sink.write(f"iptables: {error}\n".encode())
             return False

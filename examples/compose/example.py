@@ -163,8 +163,7 @@ def build(c: Ctx, no_cache=False):
 
 def port_setting(c: Ctx):
     """APP_PORT as read, for its one-line errors."""
-    setting = c.settings.raw("APP_PORT")
-    return setting
+    return c.settings.raw("APP_PORT")
 
 
 @task

@@ -40,38 +40,43 @@ def page_status(port: str) -> int:
         return answer.status
 
 
+def at_the_same_moment(workshop, task: str, context: str = "") -> list[str]:
+    """Run ``task`` twice at once; both must succeed. Returns their standard outputs."""
+    processes = [
+        subprocess.Popen(
+            workshop.command(task),
+            cwd=ROOT,
+            env=workshop.environ(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = []
+    for process in processes:
+        try:
+            outputs.append(process.communicate(timeout=300))
+        except subprocess.TimeoutExpired:
+            for started in processes:
+                if started.poll() is None:
+                    os.killpg(started.pid, signal.SIGKILL)
+            raise
+    for process, (out, err) in zip(processes, outputs, strict=True):
+        if process.returncode != 0:
+            pytest.fail(f"{context}{task} exited {process.returncode}\n{out}\n{err}")
+    return [out for out, _ in outputs]
+
+
 def test_two_nginx_up_at_the_same_moment_leave_one_running_container_and_one_network(
     workshop, docker_client, resources
 ):
     network = f"{workshop.project}-net"
     for round_number in (1, 2, 3):
-        processes = [
-            subprocess.Popen(
-                workshop.command("nginx.up"),
-                cwd=ROOT,
-                env=workshop.environ(),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                start_new_session=True,
-            )
-            for _ in range(2)
-        ]
-        outputs = []
-        for process in processes:
-            try:
-                outputs.append(process.communicate(timeout=300))
-            except subprocess.TimeoutExpired:
-                for started in processes:
-                    if started.poll() is None:
-                        os.killpg(started.pid, signal.SIGKILL)
-                raise
-        for process, (out, err) in zip(processes, outputs, strict=True):
-            if process.returncode == 0:
-                continue
-            pytest.fail(f"round {round_number}: nginx.up exited {process.returncode}\n{out}\n{err}")
-        assert any("serving" in out for out, _ in outputs), outputs
+        outputs = at_the_same_moment(workshop, "nginx.up", f"round {round_number}: ")
+        assert any("serving" in out for out in outputs), outputs
         found = docker_client.container.list(all=True, filters=label_filter(workshop.project, "nginx"))
         assert len(found) == 1, f"round {round_number}: {[c.name for c in found]}"
         assert found[0].name == workshop.env["NGINX_NAME"] and found[0].state.running
@@ -123,23 +128,7 @@ def test_nginx_up_succeeds_while_a_duplicate_of_the_shared_network_exists(worksh
 
 
 def test_two_daemon_start_at_the_same_moment_leave_one_running_daemon(workshop, docker_client):
-    processes = [
-        subprocess.Popen(
-            workshop.command("daemon.start"),
-            cwd=ROOT,
-            env=workshop.environ(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        for _ in range(2)
-    ]
-    outputs = [process.communicate(timeout=300) for process in processes]
-    for process, (out, err) in zip(processes, outputs, strict=True):
-        assert process.returncode == 0, f"daemon.start exited {process.returncode}\n{out}\n{err}"
-    said = sorted(out for out, _ in outputs)
+    said = sorted(at_the_same_moment(workshop, "daemon.start"))
     assert "already running" in said[0] and "running (" in said[1], said
     found = docker_client.container.list(all=True, filters=label_filter(workshop.project, "daemon"))
     assert [c.name for c in found] == [workshop.env["DAEMON_NAME"]] and found[0].state.running
