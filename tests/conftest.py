@@ -246,7 +246,8 @@ def free_port() -> int:
     out before (two settings never get the same port). Each pytest-xdist worker draws from a
     range of its own, so workers do not hand out the same port either."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    low = 20000 + 5000 * (int(worker) if worker.isdigit() else 0)
+    base = int(os.environ.get("WSTEST_PORT_BASE", "20000"))  # two suites at once: give each its own base
+    low = base + 5000 * (int(worker) if worker.isdigit() else 0)
     for port in range(low, low + 5000):
         if port in _HANDED_OUT:
             continue
