@@ -1,10 +1,11 @@
 """``invoke up`` and ``invoke down``: every long-running example at once.
 
 The long-running examples (those that declare a ``service``: the daemon, nginx, the compose
-stack) do not depend on each other, so their own tasks run side by side, in this process,
+stack, the swarm) do not depend on each other, so their own tasks run side by side, in this process,
 each in a thread with its own captured output. Each one's result line is reported as it
 finishes; if any failed, the command fails with one line naming which, after the others
-are done.
+are done. A service that declares ``exists`` (the swarm) is only resumed by `up`, never made;
+`down` stops it keeping its state, and ``down --volumes`` runs its ``purge`` task instead.
 """
 
 from __future__ import annotations
@@ -55,15 +56,19 @@ def has_data(c: Ctx, example) -> bool:
 
 @task
 def up(c: Ctx):
-    """Start every long-running example side by side (the daemon, nginx, the compose stack)."""
+    """Start every long-running example side by side, and resume the swarm if it was made."""
     services = c.shop.services()
     for example, _ in services:
         c.check(c.shop.settings_of(example))  # a wrong value stops `up` before anything starts
-    before = {example.name: is_up(c, service) for example, service in services}
-    say(f"starting {', '.join(before)} side by side (the stack waits until it is healthy)")
+    absent = [(example, service) for example, service in services if service.exists and not service.exists(c)]
+    todo = [(example, service) for example, service in services if (example, service) not in absent]
+    before = {example.name: is_up(c, service) for example, service in todo}
+    say(f"starting {', '.join(before)} side by side (each waits until it serves)")
+    for example, service in absent:
+        say(f"{example.name:<8} {'not made':<12} `invoke {service.start}` makes it (`up` only resumes it)")
     run_side_by_side(
         c,
-        {example.name: (service.start, {}) for example, service in services},
+        {example.name: (service.start, {}) for example, service in todo},
         {name: "already up" if was_up else "started" for name, was_up in before.items()},
     )
     if all(before.values()):
@@ -72,13 +77,14 @@ def up(c: Ctx):
         say("all up; `invoke down` stops them")
 
 
-@task(help={"volumes": "also delete the data the examples keep in volumes (the compose stack's hit count)"})
+@task(help={"volumes": "also delete the data the examples keep in volumes (the hit counts, the swarm's registry)"})
 def down(c: Ctx, volumes=False):
-    """Stop and remove every long-running example side by side; their data stays unless --volumes."""
+    """Stop every long-running example side by side (the swarm keeps its state); data stays unless --volumes."""
     services = c.shop.services()
     there = {example.name for example, _ in services if has_containers(c, example)}
+    deletes = {example.name for example, service in services if service.volumes_option or service.purge}
     with_data = {
-        example.name for example, service in services if volumes and service.volumes_option and has_data(c, example)
+        example.name for example, _ in services if volumes and example.name in deletes and has_data(c, example)
     }
     if with_data:  # a volume outlives its example's containers
         there |= with_data
@@ -86,16 +92,21 @@ def down(c: Ctx, volumes=False):
     if not there:
         say("nothing is running; nothing to do")
         return
-    commands = {}
+    commands, words = {}, {}
     for example, service in services:
-        if example.name in there:
-            options = dict(service.stop_options)
-            if volumes and service.volumes_option:
-                options[service.volumes_option] = True
-            commands[example.name] = (service.stop, options)
+        if example.name not in there:
+            continue
+        if volumes and service.purge:
+            commands[example.name], words[example.name] = service.purge, "removed"
+            continue
+        options = dict(service.stop_options)
+        if volumes and service.volumes_option:
+            options[service.volumes_option] = True
+        commands[example.name] = (service.stop, options)
+        words[example.name] = "stopped" if service.purge else "removed"
     say(f"stopping {', '.join(commands)}" + (" side by side" if len(commands) > 1 else ""))
     for example, _ in services:
         if example.name not in there:
             say(f"{example.name:<8} {'not running':<12} nothing to do")
-    run_side_by_side(c, commands, dict.fromkeys(commands, "removed"))
+    run_side_by_side(c, commands, words)
     say("all down")

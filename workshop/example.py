@@ -14,7 +14,8 @@ interface:
 - ``service``: for a long-running example, the tasks `up` and `down` run and how to tell it
   is up;
 - ``tour``: its step of `invoke tour`;
-- ``files``: files of the user's machine it writes, which `clean --volumes` deletes.
+- ``files``: files of the user's machine it writes, which `clean --volumes` deletes;
+- ``condition``: a one-line note `status` shows about it (stopped, unfinished), or None.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ class Service:
     stop_options: dict[str, Any] = field(default_factory=dict)
     is_up: Callable[[Ctx], bool] | None = None
     volumes_option: str | None = None  # the stop option that also deletes its data
+    exists: Callable[[Ctx], bool] | None = None  # given: `up` only resumes it, never makes it
+    purge: tuple[str, dict[str, Any]] | None = None  # the task `down --volumes` runs instead of stop
 
 
 class CheckFailed(Exception):
@@ -107,6 +110,7 @@ class Example:
     service: Service | None = None
     tour: Step | None = None
     files: Callable[[Ctx], list[Path]] | None = None
+    condition: Callable[[Ctx], str | None] | None = None  # a note `status` shows (e.g. unfinished)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from workshop.cli import Ctx, say, task
 from workshop.display import container_state, duration, table
 from workshop.engine import Project, published
 from workshop.errors import WorkshopError, last_line
+from workshop.example import Example
 from workshop.probe import http_url
 
 #: images `invoke setup` provides (kept by `clean` unless --setup-images)
@@ -81,6 +82,8 @@ def status(c: Ctx, json_=False):
     """Everything this project has on the engine, by example: containers, URLs, images, volumes, networks."""
     project = c.project
     found = collect(c.docker, project)
+    if found:  # what a table of containers cannot show: a cluster that is stopped or unfinished
+        found += [Resource(e.name, "condition", e.name, note) for e, note in conditions(c)]
     if json_:
         json.dump([{k: v for k, v in asdict(r).items() if k != "ident"} for r in found], sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -88,8 +91,20 @@ def status(c: Ctx, json_=False):
     if not found:
         say(f"nothing of project {project.name!r} on the engine; `invoke up` starts the examples")
         return
-    rows = [(r.example, r.kind, r.name, r.status or "-", r.detail or "-") for r in found]
+    rows = [(r.example, r.kind, r.name, r.status or "-", r.detail or "-") for r in found if r.kind != "condition"]
     say(table(("EXAMPLE", "KIND", "NAME", "STATUS", "DETAIL"), rows))
+    for note in [r for r in found if r.kind == "condition"]:
+        say(f"{note.example}: {note.status}")
+
+
+def conditions(c: Ctx) -> list[tuple[Example, str]]:
+    """Each example's note beyond its resources (the swarm stopped or unfinished), where it has one."""
+    found = []
+    for example in c.shop.examples:
+        note = example.condition(c) if example.condition else None
+        if note:
+            found.append((example, note))
+    return found
 
 
 def example_files(c: Ctx) -> list[Path]:

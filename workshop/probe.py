@@ -52,6 +52,22 @@ def get(url: str, timeout: float = 5) -> Response:
         return Response(error.code, error.read(), {k.lower(): v for k, v in error.headers.items()})
 
 
+def answer_line(response: Response) -> str:
+    """An HTTP answer as one short line: the status and its reason (``503 Service Unavailable``),
+    and the body only when it is itself one short line of text (never an HTML page)."""
+    from http import HTTPStatus
+
+    try:
+        line = f"{response.status} {HTTPStatus(response.status).phrase}"
+    except ValueError:
+        line = str(response.status)
+    body = response.body.decode(errors="replace").strip()
+    kind = response.headers.get("content-type", "")
+    if body and "\n" not in body and len(body) <= 120 and "html" not in kind and not body.startswith("<"):
+        line += f" ({body})"
+    return line
+
+
 def visit(url: str, how_to_start: str) -> tuple[Response, str]:
     """GET ``url`` once: (the response, its body as text); nothing answering is one line that
     ends with ``how_to_start``."""

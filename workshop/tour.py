@@ -148,8 +148,11 @@ def tour(c: Ctx, keep=False, step=False, quick=False):
     if problems:
         raise WorkshopError("; ".join(problems))
     if keep:
-        running = [e.name for e in started if e.service is not None and present(c, e)]
+        kept = [e for e in started if present(c, e)]
+        running = [e.name for e in kept if e.service is not None]
+        built = [f"{e.name}'s image" for e in kept if e.service is None]
         say(
-            f"--keep: still running: {', '.join(running) or 'nothing'} (`invoke status` shows where); "
-            "`invoke down` stops them, `invoke clean` removes the rest"
+            f"--keep: still running: {', '.join(running) or 'nothing'}"
+            + (f"; built: {', '.join(built)}" if built else "")
+            + " (`invoke status` shows where); `invoke down` stops them, `invoke clean` removes the rest"
         )

@@ -18,7 +18,7 @@ from workshop.display import table
 from workshop.engine import copy_output, copy_until_interrupted, ensure_images, holds_port, published, require_engine
 from workshop.errors import WorkshopError, last_line
 from workshop.example import Example, Move, Service, Standin, Step, expect
-from workshop.probe import http_url, port_is_free, visit
+from workshop.probe import answer_line, http_url, port_is_free, visit
 from workshop.settings import Setting, address, decimal, existing_file, image, one_of, port, whole
 
 EXAMPLE = "compose"
@@ -338,7 +338,7 @@ def hit(c: Ctx):
     if response.status != 200:
         troubled = [f"{service} is {state}" for service, state in service_states(c).items() if state != "healthy"]
         why = f" ({', '.join(troubled)}; `invoke compose.up` brings the stack back)" if troubled else ""
-        raise WorkshopError(f"{url} answered {response.status}: {text}{why}")
+        raise WorkshopError(f"{url} answered {answer_line(response)}{why}")
     say(text)
 
 

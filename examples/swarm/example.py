@@ -30,9 +30,10 @@ from workshop.config import STATE_DIR, Settings
 from workshop.display import table
 from workshop.engine import build_service, claim_container, copy_output, copy_until_interrupted
 from workshop.errors import WorkshopError
-from workshop.example import Example, Move, Step, expect
-from workshop.probe import http_url, port_is_free, visit, wait_for_http
+from workshop.example import Example, Move, Service, Step, expect
+from workshop.probe import answer_line, get, http_url, port_is_free
 from workshop.settings import Setting, address, image, port, whole
+from workshop.waiting import wait_for
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from python_on_whales import DockerClient
@@ -184,6 +185,86 @@ def nodes_there(c: Ctx) -> dict[int, Any]:
     return {int(number): ct for ct, number in numbered.items() if number}
 
 
+def wanted_file(c: Ctx) -> Path:
+    """Where `swarm.up` records the number of nodes it was asked for, before it starts anything."""
+    return state(c) / "nodes"
+
+
+def wanted_nodes(c: Ctx) -> int | None:
+    """The number of nodes the last `swarm.up` was asked for (None: no record)."""
+    try:
+        return int(wanted_file(c).read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def running(containers: dict[int, Any]) -> set[int]:
+    """The numbers of the node containers that run."""
+    return {number for number, container in containers.items() if container.state.running}
+
+
+def half_made(c: Ctx) -> str | None:
+    """One line when the workshop's cluster is stopped or unfinished (an interrupted `swarm.up`,
+    an engine restart, `invoke down`), naming the task that brings it back; None when it is
+    complete, or when there is none. A worker that was killed on purpose is not a half-made
+    cluster: the swarm runs on without it (`swarm.nodes` shows it down)."""
+    there, registry_ = nodes_there(c), registry_container(c)
+    if not there and registry_ is None:
+        return None
+    finish = "`invoke swarm.up` finishes it"
+    if not there:
+        return f"the swarm is incomplete: its registry is there but no node yet; {finish}"
+    if not running(there) and (registry_ is None or not registry_.state.running or 1 in there):
+        return (
+            "the swarm is stopped (by `invoke down` or an engine restart); `invoke up` or `invoke swarm.up` resumes it"
+        )
+    if 1 not in there:
+        return "the swarm has no manager (node 1 is gone); `invoke swarm.up` makes the cluster again"
+    if 1 not in running(there):
+        return "the swarm's manager (node 1) is stopped; `invoke swarm.up` starts it again"
+    if registry_ is None or not registry_.state.running:
+        return f"the swarm's registry is {'missing' if registry_ is None else 'stopped'}; {finish}"
+    members = member_hostnames(c)
+    if members is None:
+        return f"node 1 is not a swarm manager yet; {finish}"
+    strays = [str(n) for n in sorted(there) if node_name(c, n) not in members]
+    if strays:
+        return f"the swarm is incomplete: node(s) {', '.join(strays)} never joined; {finish}"
+    wanted = wanted_nodes(c)
+    if wanted is not None and len(there) < wanted:
+        return f"the swarm is incomplete: {len(there)} of the {wanted} nodes `swarm.up` was asked for; {finish}"
+    return None
+
+
+def member_hostnames(c: Ctx) -> set[str] | None:
+    """The hostnames of the swarm's members, as its manager lists them; None when node 1's engine
+    does not answer or is not a manager (yet)."""
+    from python_on_whales.exceptions import DockerException
+
+    try:
+        boss = manager(c)
+        found = boss.info().swarm
+        if found is None or not found.control_available:
+            return None
+        return {str(n.description.hostname) for n in boss.node.list()}
+    except DockerException:
+        return None
+
+
+def condition(c: Ctx) -> str | None:
+    """What `invoke status` says of the cluster beyond its containers: unfinished or stopped, or
+    which nodes are down; None when it is whole (or there is none, or it is a swarm of yours)."""
+    if yours(c):
+        return None
+    problem = half_made(c)
+    if problem:
+        return problem
+    stopped = sorted(set(nodes_there(c)) - running(nodes_there(c)))
+    if stopped:
+        return f"node(s) {', '.join(map(str, stopped))} stopped; `invoke swarm.up` brings them back"
+    return None
+
+
 def ensure_network(c: Ctx) -> None:
     """The cluster's bridge network, created once."""
     name = network(c)
@@ -191,11 +272,16 @@ def ensure_network(c: Ctx) -> None:
         c.docker.network.create(name, labels=c.project.labels(EXAMPLE))
 
 
+def registry_container(c: Ctx) -> Any:
+    """The cluster's registry container, or None."""
+    return claim_container(c.docker, c.project, EXAMPLE, registry_name(c), "WORKSHOP_PROJECT")
+
+
 def ensure_registry(c: Ctx) -> None:
     """The registry container on the cluster network (alias ``registry``), published on SWARM_BIND."""
     bind, published = c.get("SWARM_BIND"), c.get("SWARM_REGISTRY_PORT")
     name = registry_name(c)
-    container = claim_container(c.docker, c.project, EXAMPLE, name, "WORKSHOP_PROJECT")
+    container = registry_container(c)
     if container is None:
         volume = f"{name}-data"
         if not c.docker.volume.exists(volume):
@@ -207,8 +293,17 @@ def ensure_registry(c: Ctx) -> None:
         )  # fmt: skip
     elif not container.state.running:
         container.start()
-    if wait_for_http(http_url(bind, published, "/v2/"), WAIT) is None:
-        raise WorkshopError(f"the cluster's registry does not answer at {http_url(bind, published, '/v2/')}")
+    url = http_url(bind, published, "/v2/")
+    wait_for(lambda: answers(url), f"the cluster's registry to answer at {url}", WAIT, interval=0.2,
+             hint=f"see `docker logs {name}`")  # fmt: skip
+
+
+def answers(url: str) -> bool:
+    """True if a GET of ``url`` answers 200."""
+    try:
+        return get(url, timeout=2).status == 200
+    except OSError:
+        return False
 
 
 def start_node(c: Ctx, number: int) -> None:
@@ -242,6 +337,15 @@ def start_node(c: Ctx, number: int) -> None:
     )  # fmt: skip
 
 
+def bring_up(c: Ctx, number: int, there: dict[int, Any]) -> None:
+    """Node ``number`` running: started again if it is there, made if not."""
+    container = there.get(number)
+    if container is None:
+        start_node(c, number)
+    elif not container.state.running:
+        container.start()
+
+
 BAKED = ("SWARM_BIND", "SWARM_PORT", "SWARM_REGISTRY_PORT")  # a node keeps these from its start
 
 
@@ -267,9 +371,7 @@ def same_settings(c: Ctx, there: dict[int, Any]) -> None:
 def ports_free(c: Ctx, there: dict[int, Any]) -> None:
     """Before anything starts: the ports the cluster will publish are free (or already its own)."""
     bind = c.get("SWARM_BIND")
-    wanted = [("SWARM_PORT", 1 not in there)]
-    wanted.append(("SWARM_REGISTRY_PORT", claim_container(c.docker, c.project, EXAMPLE, registry_name(c),
-                                                          "WORKSHOP_PROJECT") is None))  # fmt: skip
+    wanted = [("SWARM_PORT", 1 not in there), ("SWARM_REGISTRY_PORT", registry_container(c) is None)]
     for name, needed in wanted:
         if needed and not port_is_free(bind, c.get(name)):
             raise c.settings.raw(name).fail(
@@ -278,21 +380,25 @@ def ports_free(c: Ctx, there: dict[int, Any]) -> None:
             )
 
 
-def node_engine_ready(c: Ctx, number: int) -> None:
-    """Wait until node ``number``'s engine answers."""
+def engine_answers(c: Ctx, number: int) -> str | None:
+    """Node ``number``'s swarm state (inactive, pending, active, error, locked) once its engine
+    answers; None while it does not."""
     from python_on_whales.exceptions import DockerException
 
-    deadline = time.monotonic() + WAIT
-    while True:
-        try:
-            c.docker.container.execute(node_name(c, number), ["docker", "info"])
-            return
-        except DockerException:
-            if time.monotonic() > deadline:
-                raise WorkshopError(
-                    f"the engine in {node_name(c, number)} did not start; see `docker logs {node_name(c, number)}`"
-                ) from None
-            time.sleep(0.3)
+    try:
+        found = c.docker.container.execute(
+            node_name(c, number), ["docker", "info", "--format", "{{.Swarm.LocalNodeState}}"]
+        )
+    except DockerException:
+        return None
+    return str(found).strip() or None
+
+
+def engine_ready(c: Ctx, number: int) -> str:
+    """Wait until node ``number``'s engine answers; return its swarm state."""
+    name = node_name(c, number)
+    return wait_for(lambda: engine_answers(c, number), f"the engine in {name}", WAIT, interval=0.2,
+                    hint=f"see `docker logs {name}`")  # fmt: skip
 
 
 def address_of(c: Ctx, number: int) -> str:
@@ -301,44 +407,76 @@ def address_of(c: Ctx, number: int) -> str:
     return str((container.network_settings.networks or {})[network(c)].ip_address)
 
 
-def form_swarm(c: Ctx, count: int) -> None:
-    """Init the swarm on node 1 and join the others; forget nodes that are gone; label Redis's node."""
-    for number in range(1, count + 1):
-        node_engine_ready(c, number)
-    boss = manager(c)
-    swarm_info = boss.info().swarm
-    if swarm_info is None or swarm_info.local_node_state in (None, "inactive"):
-        boss.swarm.init(advertise_address=address_of(c, 1))
+def lead(c: Ctx, there: dict[int, Any]) -> None:
+    """Node 1 up and the swarm's manager: started first and alone, so that every worker that
+    starts after it finds the manager's engine (and its overlay networks' gossip) there to join.
+    Workers that start at the same moment as their manager each come up alone in the overlay
+    network and only find each other a minute later: the stack answers 503 until then."""
+    bring_up(c, 1, there)
+    if engine_ready(c, 1) in ("inactive", "error"):
+        manager(c).swarm.init(advertise_address=address_of(c, 1))
+        step(c, f"manager: {node_name(c, 1)} started the swarm")
+    else:
+        step(c, f"manager: {node_name(c, 1)} is the swarm's manager")
     # a node is declared down after missing its heartbeats for a few periods: 2 s periods, not
     # swarm's 5 s, so a failed node's replicas move sooner (swarm.kill shows it)
-    boss.swarm.update(dispatcher_heartbeat=timedelta(seconds=HEARTBEAT))
-    token = boss.swarm.join_token("worker")
-    for number in range(2, count + 1):
-        state_ = c.docker.container.execute(
-            node_name(c, number), ["docker", "info", "--format", "{{.Swarm.LocalNodeState}}"]
-        )
-        if str(state_).strip() == "inactive":  # a restarted node (pending, then active) rejoins by itself
-            c.docker.container.execute(
-                node_name(c, number), ["docker", "swarm", "join", "--token", token, f"{address_of(c, 1)}:2377"]
-            )
+    manager(c).swarm.update(dispatcher_heartbeat=timedelta(seconds=HEARTBEAT))
+
+
+def join(c: Ctx, there: dict[int, Any], count: int) -> None:
+    """Workers 2..count running and members of the swarm: those that never joined (or whose
+    join broke off) join now; a restarted member rejoins by itself."""
+    workers = range(2, count + 1)
+    for number in workers:
+        bring_up(c, number, there)
+    if not workers:
+        return
+    token, address = manager(c).swarm.join_token("worker"), f"{address_of(c, 1)}:2377"
+    joined = []
+    for number in workers:
+        found = engine_ready(c, number)
+        if found == "error":  # a join that broke off (Ctrl-C): leave what is left of it, then join again
+            c.docker.container.execute(node_name(c, number), ["docker", "swarm", "leave", "--force"])
+        if found in ("inactive", "error"):
+            c.docker.container.execute(node_name(c, number), ["docker", "swarm", "join", "--token", token, address])
+            joined.append(node_name(c, number))
+    step(c, f"workers: {', '.join(node_name(c, n) for n in workers)} running"
+         + (f"; {', '.join(joined)} joined" if joined else ""))  # fmt: skip
+
+
+def all_ready(c: Ctx, count: int) -> None:
+    """Forget members that are no node of ours any more, then wait until every node is Ready."""
+    boss = manager(c)
     wanted = {node_name(c, n) for n in range(1, count + 1)}
     for node in boss.node.list():
         if node.description.hostname not in wanted:
             boss.node.remove(node.id, force=True)
-    deadline = time.monotonic() + WAIT
-    while True:
-        ready = {n.description.hostname for n in boss.node.list() if n.status.state == "ready"}
-        if wanted <= ready:
-            break
-        if time.monotonic() > deadline:
-            raise WorkshopError(f"nodes not Ready after {WAIT}s: {', '.join(sorted(wanted - ready))}")
-        time.sleep(0.3)
-    redis_node(boss)
+
+    def ready() -> bool:
+        return wanted <= {str(n.description.hostname) for n in boss.node.list() if n.status.state == "ready"}
+
+    wait_for(ready, f"nodes {', '.join(sorted(wanted))} to be Ready", WAIT, interval=0.3,
+             hint=f"their engines' logs: {keep_logs(c, count)}")  # fmt: skip
+
+
+def keep_logs(c: Ctx, count: int) -> str:
+    """Each node's engine log saved under our folder (as kind's `export logs` does); returns where.
+    Called only when a wait gives up, so the logs are there to read after the failure."""
+    folder = state(c) / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(1, count + 1):
+        try:
+            text = c.docker.container.logs(node_name(c, number))
+        except Exception:  # noqa: BLE001 - a node that is gone has no log to keep
+            continue
+        (folder / f"{node_name(c, number)}.log").write_text(str(text))
+    return str(folder)
 
 
 def redis_node(boss: DockerClient) -> str | None:
-    """Make sure one node carries the label that pins Redis (and its volume) to it: a Ready worker
-    when there is one, else a manager. Return the node newly labelled (None: one already was)."""
+    """Make sure one node carries the label that pins Redis (and its volume) to it: the first
+    Ready worker (node 2 of the workshop's cluster), else a manager. Return the node newly
+    labelled (None: one already was)."""
     nodes = sorted(boss.node.list(), key=lambda n: str(n.description.hostname))
     if any((n.spec.labels or {}).get(REDIS_LABEL) for n in nodes):
         return None
@@ -351,16 +489,16 @@ def redis_node(boss: DockerClient) -> str | None:
 def show_nodes(c: Ctx) -> None:
     """The nodes: role, availability, state, and the replicas each runs."""
     boss = manager(c)
-    running: dict[str, int] = {}
+    running_: dict[str, int] = {}
     for each in stack_tasks(c, boss):  # none before the stack is deployed
-        running[each.node_id] = running.get(each.node_id, 0) + 1
+        running_[each.node_id] = running_.get(each.node_id, 0) + 1
     rows = [
         (
             str(n.description.hostname),
             str(n.spec.role),
             str(n.spec.availability),
             str(n.status.state),
-            str(running.get(n.id, 0)),
+            str(running_.get(n.id, 0)),
         )
         for n in sorted(boss.node.list(), key=lambda n: str(n.description.hostname))
     ]
@@ -373,9 +511,26 @@ def build_images(c: Ctx) -> None:
         build_service(c, COMPOSE_FILE, service, images=["BASE_IMAGE"] if service == "node" else ())
 
 
+def step(c: Ctx, what: str) -> None:
+    """One line of `swarm.up`'s progress: the seconds since the task began, and the phase done."""
+    say(f"  {time.monotonic() - c.__dict__.get('_began', time.monotonic()):5.1f}s  {what}")
+
+
+def shrink(c: Ctx, there: dict[int, Any], count: int) -> None:
+    """Remove the nodes above ``count`` (they leave the swarm first); and when node 1 is gone, the
+    workers too: a swarm whose manager is gone cannot be resumed, so the cluster is made anew."""
+    for number, container in sorted(there.items()):
+        if number > count or 1 not in there:
+            try:
+                manager(c).node.remove(node_name(c, number), force=True)
+            except Exception:  # noqa: BLE001 - not a member any more, or no manager to ask
+                pass
+            container.remove(force=True, volumes=True)
+
+
 @task(help={"nodes": "how many nodes (default: SWARM_NODES); the cluster grows or shrinks to it"})
 def up(c: Ctx, nodes=None):
-    """Start the workshop's swarm: SWARM_NODES node containers, one manager, and the cluster's registry."""
+    """Start or resume the workshop's swarm: node containers (the first the manager) and its registry."""
     c.check([setting.name for setting in SETTINGS])  # before anything is built or started
     if yours(c):
         raise not_ours(c, "swarm.up")
@@ -384,28 +539,33 @@ def up(c: Ctx, nodes=None):
     if not str(count).isdigit() or not 1 <= int(count) <= 9:
         raise WorkshopError(f"--nodes={count}: give a whole number of nodes from 1 to 9")
     count = int(count)
-    began = time.monotonic()
+    began = c.__dict__.setdefault("_began", time.monotonic())
     there = nodes_there(c)
     same_settings(c, there)
     ports_free(c, there)
+    found = half_made(c)
+    if found:
+        say(f"found: {found.split(';')[0]}")
+    wanted_file(c).parent.mkdir(parents=True, exist_ok=True)
+    wanted_file(c).write_text(f"{count}\n")  # before anything starts: `status` tells an unfinished cluster
     build_images(c)
+    step(c, "images: node, registry and proxy built")
     ensure_network(c)
     ensure_registry(c)
-    for number, container in sorted(there.items()):
-        if number > count:  # shrink: leave the swarm, then go
-            try:
-                manager(c).node.remove(node_name(c, number), force=True)
-            except Exception:  # noqa: BLE001 - not a member any more
-                pass
-            container.remove(force=True, volumes=True)
-        elif not container.state.running:
-            container.start()
-    for number in range(1, count + 1):
-        if number not in there:
-            start_node(c, number)
-    form_swarm(c, count)
-    say(f"the swarm has {count} node(s), all Ready, after {time.monotonic() - began:.1f}s")
+    step(c, f"registry: {registry_name(c)} answers")
+    shrink(c, there, count)
+    there = nodes_there(c)
+    lead(c, there)
+    join(c, there, count)
+    all_ready(c, count)
+    step(c, f"nodes: {count} Ready")
+    redis_node(manager(c))
     show_nodes(c)
+    serving = ""
+    if stack_tasks(c, manager(c)):  # a stack was deployed: it serves again before we say so
+        wait_for_stack(c, manager(c))
+        serving = f"; stack {c.get('SWARM_STACK')} serves at {stack_url(c)}"
+    say(f"the swarm has {count} node(s), all Ready, after {time.monotonic() - began:.1f}s{serving}")
 
 
 @task
@@ -415,12 +575,45 @@ def nodes(c: Ctx):
     show_nodes(c)
 
 
+@task
+def stop(c: Ctx):
+    """Stop the workshop's swarm, keeping every node's state: `invoke swarm.up` resumes it as it was."""
+    if yours(c):
+        raise not_ours(c, "swarm.stop")
+    there = nodes_there(c)
+    registry_ = registry_container(c)
+    if not there and registry_ is None:
+        say("no swarm; nothing to stop")
+        return
+    up_now = [there[n] for n in sorted(running(there), reverse=True)]  # workers first, the manager last
+    for container in up_now:
+        container.stop()
+    if registry_ is not None and registry_.state.running:
+        registry_.stop()
+    if not up_now:
+        say("the swarm was stopped already; `invoke swarm.up` resumes it")
+        return
+    say(f"stopped the swarm ({len(there)} node(s) and the registry), its state kept; `invoke swarm.up` resumes it")
+
+
+def is_up(c: Ctx) -> bool:
+    """True if the workshop's cluster is whole, every node runs, and its stack (if deployed) serves."""
+    there = nodes_there(c)
+    if not there or half_made(c) is not None or running(there) != set(there):
+        return False
+    return not stack_tasks(c, manager(c)) or answers(stack_url(c) + "healthz")
+
+
+def exists(c: Ctx) -> bool:
+    """True if the workshop's cluster was made (running or not): `invoke up` resumes only such a cluster."""
+    return not yours(c) and (bool(nodes_there(c)) or registry_container(c) is not None)
+
+
 @task(help={"volumes": "also delete the registry's volume (the pushed images)"})
 def down(c: Ctx, volumes=False):
-    """Remove the workshop's swarm: every node (with the stack on it) and the registry (never a swarm
-    of yours that SWARM_MANAGER names)."""
+    """Remove the workshop's swarm: every node (with the stack on it) and the registry."""
     there = nodes_there(c)
-    registry = claim_container(c.docker, c.project, EXAMPLE, registry_name(c), "WORKSHOP_PROJECT")
+    registry = registry_container(c)
     if not there and registry is None:
         shutil.rmtree(state(c), ignore_errors=True)  # what a deploy to a swarm of yours left: the stack file
         say("no swarm; nothing to remove")
@@ -452,8 +645,12 @@ def require_cluster(c: Ctx) -> DockerClient:
 
     c.check([setting.name for setting in SETTINGS])  # before the engine is asked anything
     target = yours(c)
-    if not target and 1 not in nodes_there(c):
-        raise WorkshopError("there is no swarm; start it with `invoke swarm.up`")
+    if not target:
+        if not nodes_there(c) and registry_container(c) is None:
+            raise WorkshopError("there is no swarm; start it with `invoke swarm.up`")
+        problem = half_made(c)
+        if problem:
+            raise WorkshopError(problem)
     if target and "://" not in target:
         try:
             c.docker.context.inspect(target)
@@ -625,13 +822,15 @@ def wanted_tasks(c: Ctx) -> int:
 
 def wait_for_stack(c: Ctx, boss: DockerClient) -> None:
     """Until every task the stack's services want runs (healthy: swarm reports a task with a health
-    check as running only once it is) and the proxy answers."""
+    check as running only once it is) and a hit through the proxy answers 200 (its /healthz, which
+    a replica answers only when it reaches Redis: the count does not move)."""
     settle(c, boss)
     if yours(c):  # its manager's port may not be reachable from here: swarm's health checks passed
         return
-    url = stack_url(c)
-    if wait_for_http(url + "healthz", WAIT) is None:
-        raise WorkshopError(f"the stack's proxy does not answer at {url}; see `invoke stack.logs --service proxy`")
+    url = stack_url(c) + "healthz"
+    wait_for(lambda: answers(url), f"the stack to answer 200 at {url}", WAIT,
+             progress=lambda took: say(f"  {took:4.0f}s  waiting for an answer through the proxy at {url}"),
+             hint="see `invoke stack.ps` and `invoke stack.logs --service proxy`")  # fmt: skip
 
 
 def stack_url(c: Ctx) -> str:
@@ -670,10 +869,12 @@ def deploy(c: Ctx):
         "redis": push(c, c.get("REDIS_IMAGE"), "redis"),
         "proxy": push(c, c.get("SWARM_PROXY_IMAGE"), "proxy"),
     }
+    say(f"  pushed the app, Redis and proxy images to {registry(c)} ({time.monotonic() - began:.1f}s)")
     labelled = redis_node(boss)
     if labelled:
         say(f"Redis and its volume will live on node {labelled} (node label {REDIS_LABEL}=true)")
     boss.stack.deploy(stack, compose_files=[stack_document(c, images)])
+    say("  deployed; each node pulls its images from the registry, then the health checks run")
     wait_for_stack(c, boss)
     say(
         f"stack {stack} deployed ({images['app'].rsplit(':', 1)[-1]}) and healthy after "
@@ -715,13 +916,32 @@ def logs(c: Ctx, service="app", follow=False):
 def hit(c: Ctx):
     """Visit the stack on the swarm once: its answer, and which replica served it."""
     url = stack_url(c)
-    hint = (
-        "is SWARM_PORT on the manager's host reachable from here?" if yours(c) else "`invoke stack.deploy` deploys it"
-    )
-    response, text = visit(url, hint)
+    try:
+        response = get(url)
+    except OSError as exc:
+        raise WorkshopError(f"nothing answers at {url} ({exc}); {advice(c)}") from None
     if response.status != 200:
-        raise WorkshopError(f"{url} answered {response.status}: {text}")
+        raise WorkshopError(f"{url} answered {answer_line(response)}; {advice(c)}")
+    text = response.body.decode(errors="replace").strip()
     say(f"{text} (served by {response.headers.get('x-served-by', '?')})")
+
+
+def advice(c: Ctx) -> str:
+    """What to do when the stack does not answer, from the state things are in."""
+    if yours(c):
+        return "is SWARM_PORT on the manager's host reachable from here? (`invoke stack.ps` shows the tasks)"
+    if not exists(c):
+        return "there is no swarm: `invoke swarm.up`, then `invoke stack.deploy`"
+    problem = half_made(c)
+    if problem:
+        return problem
+    boss = manager(c)
+    tasks = stack_tasks(c, boss)
+    if not tasks:
+        return "the stack is not deployed; `invoke stack.deploy` deploys it"
+    names = {n.id: str(n.description.hostname) for n in boss.node.list()}
+    wanted = sum(int(s.spec.mode.get("Replicated", {}).get("Replicas", 0)) for s in stack_services(c, boss))
+    return f"the stack is deployed but not serving ({waiting_on(tasks, names, wanted)}); see `invoke stack.ps`"
 
 
 @task(help={"replicas": "how many replicas of the app (1-20)"})
@@ -745,11 +965,7 @@ def rm(c: Ctx):
         say(f"stack {stack} is not deployed; nothing to remove")
         return
     boss.stack.remove(stack)
-    deadline = time.monotonic() + WAIT
-    while not stack_gone(boss, stack):
-        if time.monotonic() > deadline:
-            raise WorkshopError(f"stack {stack} was not gone after {WAIT}s")
-        time.sleep(0.5)
+    wait_for(lambda: stack_gone(boss, stack), f"stack {stack}'s containers and networks to go", WAIT)
     say(f"stack {stack} removed; Redis's data stays in its volume on its node")
 
 
@@ -893,17 +1109,40 @@ def keeps_redis(node: Any) -> bool:
 
 
 def settle(c: Ctx, boss: DockerClient, away_from: str | None = None) -> float:
-    """Wait until the stack runs every task it wants (none on ``away_from``); return the seconds taken."""
-    began, deadline = time.monotonic(), time.monotonic() + WAIT
-    while True:
+    """Wait until the stack runs every task it wants (none on ``away_from``), saying every few
+    seconds what it waits for; return the seconds taken."""
+    began = time.monotonic()
+    names = {n.id: str(n.description.hostname) for n in boss.node.list()}
+    seen = [""]
+
+    def settled_now() -> bool:
         tasks = stack_tasks(c, boss)
-        running = [t for t in tasks if t.state == "running"]
         wanted = sum(int(s.spec.mode.get("Replicated", {}).get("Replicas", 0)) for s in stack_services(c, boss))
-        if len(running) == len(tasks) >= wanted and not [t for t in tasks if t.node_id == away_from]:
-            return time.monotonic() - began
-        if time.monotonic() > deadline:
-            raise WorkshopError(f"{len(running)} of {wanted} tasks running after {WAIT}s; see `invoke stack.ps`")
-        time.sleep(0.5)
+        seen[0] = waiting_on(tasks, names, wanted)
+        done = [t for t in tasks if t.state == "running"]
+        return len(done) == len(tasks) >= wanted and not [t for t in tasks if t.node_id == away_from]
+
+    progress = lambda took: say(f"  {took:4.0f}s  waiting: {seen[0]}")  # noqa: E731
+    wait_for(settled_now, "the stack's tasks to run", WAIT, progress=progress, hint="see `invoke stack.ps`")
+    return time.monotonic() - began
+
+
+def waiting_on(tasks: list[TaskView], names: dict[str, str], wanted: int) -> str:
+    """What a stack that is not running yet waits for, in one line: tasks running, image pulls per
+    node, replicas in their health checks, tasks not placed yet."""
+    by_state: dict[str, list[TaskView]] = {}
+    for each in tasks:
+        by_state.setdefault(each.state, []).append(each)
+    parts = [f"{len(by_state.get('running', []))} of {wanted} tasks running"]
+    pulling = sorted({names.get(t.node_id, t.node_id) for t in by_state.get("preparing", [])})
+    if pulling:
+        parts.append(f"pulling images on {', '.join(pulling)}")
+    if by_state.get("starting"):
+        parts.append(f"{len(by_state['starting'])} in their health checks")
+    placing = sum(len(by_state.get(s, [])) for s in ("new", "pending", "assigned", "accepted", "ready"))
+    if placing:
+        parts.append(f"{placing} being placed")
+    return "; ".join(parts)
 
 
 def stack_services(c: Ctx, boss: DockerClient) -> list:
@@ -1030,9 +1269,13 @@ def stack_gone(boss: DockerClient, stack: str) -> bool:
 
 swarm = Example(
     name=EXAMPLE,
-    collection=Collection("swarm", up, nodes, down, drain, activate, kill),
+    collection=Collection("swarm", up, nodes, stop, down, drain, activate, kill),
     settings=SETTINGS,
     compose_files=(COMPOSE_FILE, STACK_FILE),
+    service=Service(
+        start="swarm.up", stop="swarm.stop", is_up=is_up, exists=exists, purge=("swarm.down", {"volumes": True})
+    ),
+    condition=condition,
     tour=Step(
         "scale out on a swarm",
         "Compose runs a stack on one machine; Swarm runs the same stack across several. Here the "

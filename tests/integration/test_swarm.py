@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_PROJECT, Workshop, free_port, remove_project, swarm_images
-from engine_state import nothing_of
+from engine_state import label_filter, nothing_of
+from interrupt import interrupt_at
 from load import Load, visit
 from python_on_whales import DockerClient
 
@@ -63,10 +64,20 @@ def test_300_requests_from_10_clients_reach_3_replicas_on_2_nodes_and_count_exac
     assert len(app_nodes) >= 2, ps
 
 
-def test_redis_data_survives_stack_rm_and_deploy(cluster):
+def test_redis_data_survives_stack_rm_and_an_interrupted_deploy(cluster):
+    """Ctrl-C after the pushes, then after the deploy was handed to swarm: in between, a hit is one
+    line (never the proxy's HTML) whose advice follows the state; the next deploy finishes."""
     count, _ = hit(cluster)
     assert "removed" in cluster.run("stack.rm", timeout=300).ok().stdout
     assert "nothing to remove" in cluster.run("stack.rm", timeout=300).ok().stdout
+    missed = cluster.run("stack.hit").one_line_error("`invoke stack.deploy` deploys it")
+    assert "<" not in missed, missed
+    for marker in ("pushed the app", "deployed; each node"):
+        stopped = interrupt_at(cluster, marker, "stack.deploy", timeout=900)
+        assert stopped.code == 130 and "Traceback" not in stopped.stderr, stopped
+        line = cluster.run("stack.hit")
+        if line.returncode:  # it may serve already: swarm goes on with a deploy it was handed
+            assert "<" not in line.one_line_error("invoke stack."), line.stderr
     cluster.run("stack.deploy", timeout=900).ok()
     assert hit(cluster)[0] == count + 1
 
@@ -342,20 +353,40 @@ def test_a_taken_port_stops_swarm_up_before_anything_starts(docker_client, resou
             assert nothing_of(resources, tag), resources(tag)
 
 
-def test_clean_removes_the_cluster_and_nothing_else(docker_client, resources):
-    """(with a cluster of 1 that grows to 2 and shrinks back on the way)"""
+#: the phases of `swarm.up`, as it reports them: Ctrl-C lands after each in turn
+PHASES = ("images:", "registry:", "manager:", "workers:", "nodes:")
+
+
+def test_swarm_up_interrupted_after_each_phase_is_named_and_finished_then_clean_removes_it(docker_client, resources):
+    """Ctrl-C after each phase of making a 2-node cluster: in between, the tasks that meet the
+    half-made cluster say so in one line naming `invoke swarm.up`, and `status` marks it; the next
+    `swarm.up` goes on from there. Then it grows to 3, shrinks back, and `clean` removes it all."""
     tag = f"{TEST_PROJECT}-{uuid.uuid4().hex[:6]}"
-    shop = Workshop(env={"WORKSHOP_PROJECT": tag, "SWARM_NODES": "1", "SWARM_PORT": str(free_port()),
+    shop = Workshop(env={"WORKSHOP_PROJECT": tag, "SWARM_NODES": "2", "SWARM_PORT": str(free_port()),
                          "SWARM_REGISTRY_PORT": str(free_port()), **swarm_images(tag)})  # fmt: skip
     try:
-        shop.run("swarm.up", timeout=900).ok()
+        for phase in PHASES:
+            stopped = interrupt_at(shop, phase, "swarm.up", timeout=900)
+            assert stopped.code == 130, stopped
+            assert "Traceback" not in stopped.stderr, stopped.stderr
+            nodes = shop.run("swarm.nodes")
+            status = shop.run("status").ok().stdout
+            if nodes.returncode == 0:  # Ctrl-C came after the last phase had made it whole
+                assert phase == PHASES[-1], (phase, nodes.stdout)
+                continue
+            line = nodes.one_line_error("`invoke swarm.up`")
+            assert "not a swarm manager. Use" not in line, line  # never the engine's own words
+            assert f"swarm: {line.removeprefix('error: ')}" in status, status
         assert resources(tag)["containers"]
-        grown = shop.run("swarm.up", "--nodes", "2", timeout=900).ok().stdout
-        assert "2 node(s), all Ready" in grown and grown.count(" ready ") == 2, grown
+        done = shop.run("swarm.up", timeout=900).ok().stdout
+        assert "2 node(s), all Ready" in done and done.count(" ready ") == 2, done
+        assert "swarm:" not in shop.run("status").ok().stdout
+        grown = shop.run("swarm.up", "--nodes", "3", timeout=900).ok().stdout
+        assert "3 node(s), all Ready" in grown and grown.count(" ready ") == 3, grown
         shrunk = shop.run("swarm.up", timeout=900).ok().stdout  # back to SWARM_NODES
-        assert "1 node(s), all Ready" in shrunk and shrunk.count(" ready ") == 1, shrunk
-        assert f"{tag}-swarm-2" not in shrunk
-        assert not docker_client.container.list(all=True, filters=[("name", f"^{tag}-swarm-2$")])
+        assert "2 node(s), all Ready" in shrunk and shrunk.count(" ready ") == 2, shrunk
+        assert f"{tag}-swarm-3" not in shrunk
+        assert not docker_client.container.list(all=True, filters=[("name", f"^{tag}-swarm-3$")])
         assert shop.run("swarm.up", "--nodes", "0").returncode == 1
         shop.run("clean", "--volumes", timeout=300).ok()
         assert nothing_of(resources, tag), resources(tag)
@@ -363,3 +394,63 @@ def test_clean_removes_the_cluster_and_nothing_else(docker_client, resources):
     finally:
         shop.run("swarm.down", "--volumes", timeout=300)
         remove_project(docker_client, tag)
+
+
+def engine_restart(client, project: str) -> None:
+    """What a restart of the engine does to the project's containers: every one stops; those with
+    the restart policy `always` or `unless-stopped` (the compose stack, the swarm's registry)
+    start again by themselves, the others (the daemon, nginx, the swarm's nodes) stay stopped."""
+    running = client.container.list(filters=label_filter(project))
+    client.container.stop(running, time=10)
+    for container in running:
+        if container.host_config.restart_policy.name in ("always", "unless-stopped"):
+            container.start()
+
+
+def test_after_an_engine_restart_up_alone_brings_every_example_back_serving_with_counts_intact(
+    cluster, docker_client, record_property
+):
+    """`invoke up` resumes the swarm (never makes one), the daemon and nginx; the compose stack
+    came back by itself; both counters go on from where they were. Then `down` stops the swarm
+    keeping its state (nodes kept, stopped), and `up` resumes it again."""
+    names = {"DAEMON_NAME": f"{cluster.project}-daemon", "NGINX_NAME": f"{cluster.project}-nginx"}
+    try:
+        cluster.run("up", timeout=900, **names).ok()
+        compose_count = counted(cluster.run("compose.hit").ok().stdout)
+        swarm_count, _ = hit(cluster)
+        engine_restart(docker_client, cluster.project)
+        advice = cluster.run("stack.hit").one_line_error("`invoke up`")
+        assert "<" not in advice, advice
+        assert "swarm: the swarm is stopped" in cluster.run("status").ok().stdout
+        began = time.monotonic()
+        up = cluster.run("up", timeout=900, **names).ok().stdout
+        record_property("recovery_seconds", round(time.monotonic() - began, 1))
+        assert "swarm    started" in up and "stack counter serves at" in up, up
+        assert hit(cluster)[0] == swarm_count + 1  # the first hit after `up` answers: no 503 window
+        assert counted(cluster.run("compose.hit").ok().stdout) == compose_count + 1
+        assert get(f"http://127.0.0.1:{cluster.env['NGINX_PORT']}/").status == 200
+        assert docker_client.container.inspect(names["DAEMON_NAME"]).state.running
+        down = cluster.run("down", timeout=600, **names).ok().stdout
+        assert "swarm    stopped" in down, down
+        nodes = docker_client.container.list(all=True, filters=label_filter(cluster.project, "swarm"))
+        assert nodes and not [n for n in nodes if n.state.running], [(n.name, n.state.status) for n in nodes]
+        assert "swarm    started" in cluster.run("up", timeout=900, **names).ok().stdout
+        assert hit(cluster)[0] == swarm_count + 2
+        assert counted(cluster.run("compose.hit").ok().stdout) == compose_count + 2
+    finally:
+        for args in (("daemon.rm", "--force"), ("nginx.down",), ("compose.down", "--volumes")):
+            cluster.run(*args, timeout=300, **names)
+        cluster.run("swarm.up", timeout=900).ok()  # the module's cluster as the next test expects it
+
+
+def counted(text: str) -> int:
+    """The count in the counter's answer."""
+    return int(text.split(COUNT_PREFIX)[1].split()[0])
+
+
+def test_down_with_volumes_removes_the_cluster_and_names_its_volumes(cluster, docker_client):
+    """(last: it ends the module's cluster)"""
+    gone = cluster.run("down", "--volumes", timeout=600).ok().stdout
+    assert f"{cluster.project}-swarm-registry-data" in gone, gone
+    assert not docker_client.container.list(all=True, filters=label_filter(cluster.project, "swarm"))
+    assert "there is no swarm" in cluster.run("swarm.nodes").stderr

@@ -17,7 +17,7 @@ EXAMPLES = ("daemon", "nginx", "compose")
 
 def reported(stdout: str, example: str) -> str:
     """The status word(s) `up`/`down` reported for ``example``."""
-    match = re.search(rf"^{example}\s+(already up|started|removed|not running|FAILED)\s", stdout, re.MULTILINE)
+    match = re.search(rf"^{example}\s+(already up|started|removed|stopped|not running|not made|FAILED)\s", stdout, re.MULTILINE)
     assert match, stdout
     return match.group(1)
 
@@ -34,6 +34,7 @@ def page(workshop, port_setting: str):
 def test_up_starts_all_three_up_again_changes_nothing_down_removes_them_down_again_is_fine(workshop, resources):
     first = workshop.run("up", timeout=900).ok().stdout
     assert [reported(first, example) for example in EXAMPLES] == ["started"] * 3
+    assert reported(first, "swarm") == "not made"  # `up` resumes a swarm, never makes one
     assert page(workshop, "NGINX_PORT").status == 200
     counter = page(workshop, "APP_PORT")
     assert (counter.status, counter.body) == (200, b"Hello from Redis! I have been seen 1 times.\n")

@@ -45,6 +45,7 @@ def test_the_table_covers_every_task_that_reads_a_setting():
         "swarm.activate",
         "swarm.kill",
         "swarm.down",  # removes what carries our labels, whatever a setting says
+        "swarm.stop",  # stops what carries our labels, whatever a setting says
         "stack.ps",
         "stack.logs",
         "stack.hit",
