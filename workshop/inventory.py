@@ -16,7 +16,7 @@ from pathlib import Path
 from workshop.cli import Ctx, say, task
 from workshop.display import container_state, duration, table
 from workshop.engine import Project, published
-from workshop.errors import WorkshopError, last_line
+from workshop.errors import ConfigError, WorkshopError, last_line
 from workshop.example import Example
 from workshop.probe import http_url
 
@@ -101,7 +101,10 @@ def conditions(c: Ctx) -> list[tuple[Example, str]]:
     """Each example's note beyond its resources (the swarm stopped or unfinished), where it has one."""
     found = []
     for example in c.shop.examples:
-        note = example.condition(c) if example.condition else None
+        try:
+            note = example.condition(c) if example.condition else None
+        except ConfigError as error:  # a wrong setting of that example: say so, list the rest
+            note = str(error)
         if note:
             found.append((example, note))
     return found

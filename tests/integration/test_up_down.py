@@ -17,7 +17,8 @@ EXAMPLES = ("daemon", "nginx", "compose")
 
 def reported(stdout: str, example: str) -> str:
     """The status word(s) `up`/`down` reported for ``example``."""
-    match = re.search(rf"^{example}\s+(already up|started|removed|stopped|not running|not made|FAILED)\s", stdout, re.MULTILINE)
+    words = "already up|started|removed|stopped|not running|not made|FAILED"
+    match = re.search(rf"^{example}\s+({words})\s", stdout, re.MULTILINE)
     assert match, stdout
     return match.group(1)
 
