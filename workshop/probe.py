@@ -68,6 +68,11 @@ def answer_line(response: Response) -> str:
     return line
 
 
+def unreachable(exc: OSError) -> str:
+    """Why nothing answered, in a few words (``[Errno 111] Connection refused``, ``timed out``)."""
+    return str(getattr(exc, "reason", None) or exc)
+
+
 def visit(url: str, how_to_start: str) -> tuple[Response, str]:
     """GET ``url`` once: (the response, its body as text); nothing answering is one line that
     ends with ``how_to_start``."""
@@ -76,7 +81,7 @@ def visit(url: str, how_to_start: str) -> tuple[Response, str]:
     try:
         response = get(url)
     except OSError as exc:
-        raise WorkshopError(f"nothing answers at {url} ({exc}); {how_to_start}") from None
+        raise WorkshopError(f"nothing answers at {url} ({unreachable(exc)}); {how_to_start}") from None
     return response, response.body.decode(errors="replace").strip()
 
 

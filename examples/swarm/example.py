@@ -31,7 +31,7 @@ from workshop.display import table
 from workshop.engine import build_service, claim_container, copy_output, copy_until_interrupted
 from workshop.errors import WorkshopError
 from workshop.example import Example, Move, Service, Step, expect
-from workshop.probe import answer_line, get, http_url, port_is_free
+from workshop.probe import answer_line, get, http_url, port_is_free, unreachable
 from workshop.settings import Setting, address, image, port, whole
 from workshop.waiting import wait_for
 
@@ -919,7 +919,7 @@ def hit(c: Ctx):
     try:
         response = get(url)
     except OSError as exc:
-        raise WorkshopError(f"nothing answers at {url} ({exc}); {advice(c)}") from None
+        raise WorkshopError(f"nothing answers at {url} ({unreachable(exc)}); {advice(c)}") from None
     if response.status != 200:
         raise WorkshopError(f"{url} answered {answer_line(response)}; {advice(c)}")
     text = response.body.decode(errors="replace").strip()

@@ -19,7 +19,7 @@ def test_compose_up_interrupted_while_it_starts_is_finished_by_the_next(workshop
     missed = workshop.run("compose.hit")
     if missed.returncode:  # compose may have started the stack before the signal landed
         line = missed.one_line_error("invoke compose.up")
-        assert "<" not in line, line
+        assert "<html" not in line.lower(), line
     workshop.run("compose.up", timeout=900).ok()
     answer = get(http_url("127.0.0.1", int(workshop.env["APP_PORT"])))
     assert answer.status == 200 and answer.body.startswith(b"Hello from Redis!"), answer
