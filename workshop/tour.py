@@ -15,7 +15,7 @@ import re
 import sys
 from typing import Any
 
-from workshop.cli import Ctx, Ran, run_task, say, task, typed
+from workshop.cli import INTERRUPTED, Ctx, Ran, run_task, say, task, typed
 from workshop.errors import ConfigError, WorkshopError, describe
 from workshop.example import CheckFailed, Example, Move
 
@@ -47,6 +47,8 @@ def walk(c: Ctx, number: int, total: int, example: Example, noted: dict) -> int:
     for move in step.moves:
         say(f"\ntutorial: {move.tutorial}")
         ran = show_and_run(c, move.task, move.options, move.note)
+        if ran.code == INTERRUPTED:  # Ctrl-C reached the step's task first: the tour ends as interrupted
+            raise KeyboardInterrupt
         if not ran.ok:
             raise WorkshopError(f"{where} failed: `{ran.command}`: {ran.error}")
         say(f"✓ {verify(c, where, move, ran, noted)}")
