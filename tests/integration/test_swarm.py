@@ -376,7 +376,8 @@ def test_swarm_up_interrupted_after_each_phase_is_named_and_finished_then_clean_
                 continue
             line = nodes.one_line_error("`invoke swarm.up`")
             assert "not a swarm manager. Use" not in line, line  # never the engine's own words
-            assert f"swarm: {line.removeprefix('error: ')}" in status, status
+            if "there is no swarm" not in line:  # Ctrl-C came before any container was made
+                assert f"swarm: {line.removeprefix('error: ')}" in status, status
         assert resources(tag)["containers"]
         done = shop.run("swarm.up", timeout=900).ok().stdout
         assert "2 node(s), all Ready" in done and done.count(" ready ") == 2, done
