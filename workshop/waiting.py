@@ -27,13 +27,14 @@ def wait_for(
     interval: float = 0.5,
     progress: Callable[[float], None] | None = None,
     every: float = 3.0,
-    hint: str = "",
+    hint: str | Callable[[], str] = "",
 ) -> T:
     """Ask ``condition`` every ``interval`` seconds until it returns something truthy, and
     return that; after ``timeout`` seconds raise TimedOut naming ``what`` (and ``hint``).
 
     ``progress`` is told the seconds elapsed, at most every ``every`` seconds, while the
-    condition does not hold yet (so a long wait says what it waits for).
+    condition does not hold yet (so a long wait says what it waits for). ``hint`` (or what it
+    returns, asked only on a timeout: the state last seen) ends the timeout's message.
     """
     began = time.monotonic()
     reported = began
@@ -43,7 +44,8 @@ def wait_for(
             return found
         now = time.monotonic()
         if now - began >= timeout:
-            raise TimedOut(f"gave up after {timeout:.0f}s waiting for {what}" + (f"; {hint}" if hint else ""))
+            said = hint() if callable(hint) else hint
+            raise TimedOut(f"gave up after {timeout:.0f}s waiting for {what}" + (f"; {said}" if said else ""))
         if progress is not None and now - reported >= every:
             progress(now - began)
             reported = now

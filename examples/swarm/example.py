@@ -1123,7 +1123,8 @@ def settle(c: Ctx, boss: DockerClient, away_from: str | None = None) -> float:
         return len(done) == len(tasks) >= wanted and not [t for t in tasks if t.node_id == away_from]
 
     progress = lambda took: say(f"  {took:4.0f}s  waiting: {seen[0]}")  # noqa: E731
-    wait_for(settled_now, "the stack's tasks to run", WAIT, progress=progress, hint="see `invoke stack.ps`")
+    wait_for(settled_now, "the stack's tasks to run", WAIT, progress=progress, every=2.0,
+             hint=lambda: f"last seen: {seen[0]}; see `invoke stack.ps`")  # fmt: skip
     return time.monotonic() - began
 
 
