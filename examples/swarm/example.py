@@ -1140,9 +1140,13 @@ def waiting_on(tasks: list[TaskView], names: dict[str, str], wanted: int) -> str
         parts.append(f"pulling images on {', '.join(pulling)}")
     if by_state.get("starting"):
         parts.append(f"{len(by_state['starting'])} in their health checks")
-    placing = sum(len(by_state.get(s, [])) for s in ("new", "pending", "assigned", "accepted", "ready"))
+    placing_states = ("new", "pending", "assigned", "accepted", "ready")
+    placing = sum(len(by_state.get(s, [])) for s in placing_states)
     if placing:
         parts.append(f"{placing} being placed")
+    for state_, found in sorted(by_state.items()):
+        if state_ not in ("running", "preparing", "starting", *placing_states):
+            parts.append(f"{len(found)} {state_} ({found[0].error or 'no reason given'})")
     return "; ".join(parts)
 
 
