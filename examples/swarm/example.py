@@ -30,6 +30,7 @@ from workshop.config import STATE_DIR, Settings
 from workshop.display import table
 from workshop.engine import build_service, claim_container, copy_output, copy_until_interrupted
 from workshop.errors import WorkshopError
+from workshop.hardening import SERVICE, hardened, healthcheck
 from workshop.example import Example, Move, Service, Step, expect
 from workshop.probe import answer_line, get, http_url, port_is_free, unreachable
 from workshop.settings import Setting, address, image, port, whole
@@ -46,6 +47,12 @@ REGISTRY_TARGET = "registry:5000"  # the registry container, as each node's forw
 REDIS_LABEL = "workshop-redis"  # the node label that pins Redis (and its volume) to one node
 WAIT = 180  # seconds a cluster or a stack may take to be ready
 HEARTBEAT = 2  # seconds between a node's heartbeats to the manager
+REGISTRY_USER = "10002:10002"  # the registry image's docker-registry user, by number
+#: the registry answers its API's base URL with 200 (bash's /dev/tcp: the image has no HTTP client)
+REGISTRY_HEALTH = (
+    "bash -c 'exec 3<>/dev/tcp/127.0.0.1/5000 && printf \"GET /v2/ HTTP/1.0\\r\\n\\r\\n\" >&3 "
+    "&& head -c 12 <&3 | grep -q \" 200\"'"
+)
 
 MANAGER_SCHEMES = ("unix", "tcp", "ssh", "npipe")
 
@@ -289,7 +296,8 @@ def ensure_registry(c: Ctx) -> None:
         c.docker.run(
             c.get("SWARM_REGISTRY_IMAGE"), detach=True, name=name, init=True, labels=c.project.labels(EXAMPLE),
             networks=[network(c)], network_aliases=["registry"], publish=[(f"{bind}:{published}", 5000)],
-            volumes=[(volume, "/var/lib/docker-registry")], restart="unless-stopped",
+            volumes=[(volume, "/var/lib/docker-registry")], restart="unless-stopped", user=REGISTRY_USER,
+            **hardened(c, SERVICE), **healthcheck(REGISTRY_HEALTH),
         )  # fmt: skip
     elif not container.state.running:
         container.start()
