@@ -30,8 +30,8 @@ from workshop.config import STATE_DIR, Settings
 from workshop.display import table
 from workshop.engine import build_service, claim_container, copy_output, copy_until_interrupted
 from workshop.errors import WorkshopError
-from workshop.hardening import SERVICE, hardened, healthcheck
 from workshop.example import Example, Move, Service, Step, expect
+from workshop.hardening import SERVICE, hardened, healthcheck
 from workshop.probe import answer_line, get, http_url, port_is_free, unreachable
 from workshop.settings import Setting, address, image, port, whole
 from workshop.waiting import wait_for
@@ -50,8 +50,8 @@ HEARTBEAT = 2  # seconds between a node's heartbeats to the manager
 REGISTRY_USER = "10002:10002"  # the registry image's docker-registry user, by number
 #: the registry answers its API's base URL with 200 (bash's /dev/tcp: the image has no HTTP client)
 REGISTRY_HEALTH = (
-    "bash -c 'exec 3<>/dev/tcp/127.0.0.1/5000 && printf \"GET /v2/ HTTP/1.0\\r\\n\\r\\n\" >&3 "
-    "&& head -c 12 <&3 | grep -q \" 200\"'"
+    'bash -c \'exec 3<>/dev/tcp/127.0.0.1/5000 && printf "GET /v2/ HTTP/1.0\\r\\n\\r\\n" >&3 '
+    '&& head -c 12 <&3 | grep -q " 200"\''
 )
 
 MANAGER_SCHEMES = ("unix", "tcp", "ssh", "npipe")
