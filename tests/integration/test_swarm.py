@@ -371,8 +371,8 @@ def test_swarm_up_interrupted_after_each_phase_is_named_and_finished_then_clean_
             assert "Traceback" not in stopped.stderr, stopped.stderr
             nodes = shop.run("swarm.nodes")
             status = shop.run("status").ok().stdout
-            if nodes.returncode == 0:  # Ctrl-C came after the last phase had made it whole
-                assert phase == PHASES[-1], (phase, nodes.stdout)
+            if nodes.returncode == 0:  # Ctrl-C came after the workers had joined: the cluster is whole
+                assert phase in PHASES[-2:], (phase, nodes.stdout)
                 continue
             line = nodes.one_line_error("`invoke swarm.up`")
             assert "not a swarm manager. Use" not in line, line  # never the engine's own words
