@@ -92,7 +92,10 @@ class Ctx(Context):
         """Who we are on the engine: project name and label namespace."""
         from workshop.engine import Project
 
-        return self._cached("project", lambda: Project(self.get("WORKSHOP_PROJECT"), self.get("WORKSHOP_LABEL_PREFIX")))
+        return self._cached(
+            "project",
+            lambda: Project(self.get("WORKSHOP_PROJECT"), self.get("WORKSHOP_LABEL_PREFIX"), self.settings),
+        )
 
     @property
     def docker(self) -> DockerClient:
