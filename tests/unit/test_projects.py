@@ -212,3 +212,20 @@ def test_invoke_settings_shows_a_derived_value_and_its_source(local):
     ).stdout
     row = next(line for line in shown.splitlines() if line.startswith("NGINX_NAME "))
     assert row.split() == ["NGINX_NAME", "second-nginx", "derived", "from", "WORKSHOP_PROJECT", "ok"]
+
+
+def test_another_projects_results_folder_is_ignored_by_git():
+    """CURL_RESULTS_DIR of another project is a folder beside example 3's own: git leaves it out."""
+    path = ROOT / "examples" / "curl" / "vol-second" / "results"
+    assert subprocess.run(["git", "check-ignore", "-q", str(path)], cwd=ROOT).returncode == 0
+    assert subprocess.run(["git", "check-ignore", "-q", "examples/curl/example.py"], cwd=ROOT).returncode == 1
+
+
+def test_two_tasks_of_one_name_in_one_command_both_run():
+    """`invoke compose.up nginx.up` (README "Two projects side by side") runs both: invoke
+    drops a call equal to one before it, and two `up` tasks are not equal."""
+    from invoke import Call
+
+    ns = tasks.ns
+    assert ns["compose.up"] != ns["nginx.up"] and Call(ns["compose.up"]) != Call(ns["nginx.up"])
+    assert ns["nginx.up"] == ns["nginx.up"] and len({ns["compose.up"], ns["nginx.up"], ns["nginx.up"]}) == 2
