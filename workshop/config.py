@@ -229,12 +229,10 @@ class Settings:
 
     def _derived(self, name: str) -> Value | None:
         """``name``'s default in this project, when its declaration derives it from the project name."""
-        declared = self.registry.settings.get(name) if self.registry is not None else None
-        if declared is None or not declared.per_project:
+        if self.registry is None or name not in self.registry or not self.registry[name].per_project:
             return None
-        home = self.registry.settings.get(PROJECT_VAR) if self.registry is not None else None
-        project = self.project(PROJECT_VAR)
-        return Value(name, declared.default_for(project, home.default if home else ""), DERIVED)
+        home = self.registry[PROJECT_VAR].default if PROJECT_VAR in self.registry else ""
+        return Value(name, self.registry[name].default_for(self.project(PROJECT_VAR), home), DERIVED)
 
     def from_files(self, name: str) -> str | None:
         """The value the env files give ``name`` (the environment left out), or None."""
@@ -249,7 +247,10 @@ class Settings:
         A value from the environment is changed there (the environment overrides every file);
         so is any value of a project named in the environment beside the one the files name,
         since every project reads the same ``.env``; anything else, in ``.env``."""
-        value = self.raw(name, required=False)
+        try:
+            value = self.raw(name, required=False)
+        except ConfigError:  # derived from a wrong project name: that error comes first anyway
+            value = None
         if value is not None and value.source == ENVIRONMENT:
             return f"in the environment (it overrides {self.local})"
         project = self.raw(PROJECT_VAR, required=False)
