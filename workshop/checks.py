@@ -237,7 +237,7 @@ def probe_ports(c: Ctx) -> list[Finding]:
                 Finding(
                     FAIL,
                     f"port {bind}:{port} ({setting.name}) taken by something else — "
-                    f"stop it or set another {setting.name} in .env",
+                    f"stop it or set another {setting.name} {c.settings.where(setting.name)}",
                 )
             )
     return findings

@@ -92,7 +92,10 @@ class Ctx(Context):
         """Who we are on the engine: project name and label namespace."""
         from workshop.engine import Project
 
-        return self._cached("project", lambda: Project(self.get("WORKSHOP_PROJECT"), self.get("WORKSHOP_LABEL_PREFIX")))
+        return self._cached(
+            "project",
+            lambda: Project(self.get("WORKSHOP_PROJECT"), self.get("WORKSHOP_LABEL_PREFIX"), self.settings),
+        )
 
     @property
     def docker(self) -> DockerClient:
@@ -138,6 +141,22 @@ class WorkshopTask(Task):
         if not args or not isinstance(args[0], Context):
             return super().__call__(*args, **kwargs)  # invoke's own TypeError
         return super().__call__(Ctx.wrap(args[0]), *args[1:], **kwargs)
+
+    def __eq__(self, other: object) -> bool:
+        """The same task only when it wraps the same function. invoke compares the bodies' code,
+        and every body here is the one guard of ``_guard``: `invoke compose.up nginx.up` took
+        the two `up` tasks for one and ran compose.up only."""
+        if not isinstance(other, WorkshopTask):
+            return super().__eq__(other)
+        return self.name == other.name and _wrapped(self.body) is _wrapped(other.body)
+
+    def __hash__(self) -> int:
+        return hash((self.name, _wrapped(self.body)))
+
+
+def _wrapped(body: Callable) -> Callable:
+    """The task's own function inside its guard."""
+    return getattr(body, "__wrapped__", body)
 
 
 def _guard(body: Callable) -> Callable:

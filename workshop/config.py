@@ -7,6 +7,10 @@ Layers, lowest precedence first:
 3. ``.env`` at the repository root local, untracked overrides
 4. the process environment
 
+A setting whose declaration derives its default from ``WORKSHOP_PROJECT`` (an image or a
+container name: two projects on one engine must not share one) and that no layer sets gets
+that default, with the source ``derived from WORKSHOP_PROJECT``.
+
 The same files (in the same order) are handed to Docker Compose, whose own rule
 is that the process environment wins over env files: tasks and compose see the
 same values.
@@ -14,10 +18,15 @@ same values.
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import io
 import logging
 import os
 import re
+import shutil
+import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +47,10 @@ LOCAL_NAME = ".env"
 #: names another file to use instead of the root .env (tests use it to leave yours alone)
 LOCAL_FILE_VAR = "WORKSHOP_ENV_FILE"
 PROFILE_VAR = "WORKSHOP_PROFILE"
+PROJECT_VAR = "WORKSHOP_PROJECT"
 ENVIRONMENT = "environment"
+#: the source of a default derived from the project name (no layer sets the value)
+DERIVED = f"derived from {PROJECT_VAR}"
 
 _PROFILE_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _CONTAINER_NAME_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
@@ -62,9 +74,17 @@ class Value:
     value: str
     source: str
 
+    @property
+    def origin(self) -> str:
+        """Where it came from, in words: ``from .env``, ``from environment``, ``derived from WORKSHOP_PROJECT``."""
+        return self.source if self.source == DERIVED else f"from {self.source}"
+
     def fail(self, problem: str, fix: str) -> ConfigError:
-        """Build the one-line error for this setting: what is wrong and how to fix it."""
-        return ConfigError(f"{self.name}={self.value!r} (from {self.source}) {problem}; {fix}")
+        """Build the one-line error for this setting: what is wrong and how to fix it (a value
+        derived from the project name is also fixed by another project name)."""
+        if self.source == DERIVED:
+            fix = f"{fix}, or choose another {PROJECT_VAR}"
+        return ConfigError(f"{self.name}={self.value!r} ({self.origin}) {problem}; {fix}")
 
 
 def read_env_file(path: Path, root: Path) -> dict[str, str]:
@@ -133,6 +153,7 @@ class Settings:
         files: list[Path],
         root: Path,
         registry: Registry | None = None,
+        local: str = LOCAL_NAME,
     ):
         # layers: highest precedence first
         self._layers = layers
@@ -140,6 +161,8 @@ class Settings:
         self.root = root
         self.registry = registry
         self._checked: dict[str, object] = {}
+        #: the local layer as the user knows it: `.env`, or the file WORKSHOP_ENV_FILE names
+        self.local = local
 
     @classmethod
     def load(
@@ -180,7 +203,7 @@ class Settings:
             files.append(profile_path)
         if local_path.is_file():
             files.append(local_path)
-        return cls(layers, files, root, registry)
+        return cls(layers, files, root, registry, display_path(local_path, root))
 
     # -- raw access -------------------------------------------------------------------------
     @overload
@@ -197,9 +220,54 @@ class Settings:
         for source, values in self._layers:
             if name in values:
                 return Value(name, values[name], source)
+        derived = self._derived(name)
+        if derived is not None:
+            return derived
         if required:
-            raise ConfigError(f"{name} is not set; add {name}=... to .env or {ENVS_DIR_NAME}/{DEFAULTS_NAME}")
+            raise ConfigError(f"{name} is not set; add {name}=... to {self.local} or {ENVS_DIR_NAME}/{DEFAULTS_NAME}")
         return None
+
+    def _derived(self, name: str) -> Value | None:
+        """``name``'s default in this project, when its declaration derives it from the project name."""
+        if self.registry is None or name not in self.registry or not self.registry[name].per_project:
+            return None
+        home = self.registry[PROJECT_VAR].default if PROJECT_VAR in self.registry else ""
+        return Value(name, self.registry[name].default_for(self.project(PROJECT_VAR), home), DERIVED)
+
+    def from_files(self, name: str) -> str | None:
+        """The value the env files give ``name`` (the environment left out), or None."""
+        for source, values in self._layers:
+            if source != ENVIRONMENT and name in values:
+                return values[name]
+        return None
+
+    def where(self, name: str) -> str:
+        """Where to change ``name`` for the change to take effect, as a fix hint says it.
+
+        A value from the environment is changed there (the environment overrides every file);
+        so is any value of a project named in the environment beside the one the files name,
+        since every project reads the same ``.env``; anything else, in ``.env``."""
+        try:
+            value = self.raw(name, required=False)
+        except ConfigError:  # derived from a wrong project name: that error comes first anyway
+            value = None
+        if value is not None and value.source == ENVIRONMENT:
+            return f"in the environment (it overrides {self.local})"
+        project = self.raw(PROJECT_VAR, required=False)
+        if project is not None and project.source == ENVIRONMENT and project.value != self.from_files(PROJECT_VAR):
+            return (
+                f"in the environment, as {PROJECT_VAR}={project.value} is (every project reads the same {self.local})"
+            )
+        return f"in {self.local}"
+
+    def compose_env_files(self) -> list[Path]:
+        """The files handed to docker compose (``--env-file``): the env files, after a file of the
+        defaults derived from the project name that no layer sets (compose cannot work out every
+        one of them itself: `test-curl` is the default project's name only)."""
+        registry = self.registry
+        derived = [self.raw(s.name) for s in registry if s.per_project] if registry is not None else []
+        lines = [f"{v.name}={v.value}\n" for v in derived if v.source == DERIVED]
+        return ([derived_env_file("".join(lines))] if lines else []) + list(self.env_files)
 
     @property
     def profile(self) -> str:
@@ -377,6 +445,24 @@ def check_url(setting: Value) -> str:
     if not host or parts.scheme not in ("http", "https"):
         raise setting.fail("is not a valid http(s) URL", f"set {setting.name} to e.g. https://example.com/")
     return setting.value.strip()
+
+
+_DERIVED_FOLDER: list[Path] = []
+_DERIVED_LOCK = threading.Lock()
+
+
+def derived_env_file(text: str) -> Path:
+    """An env file holding ``text``, in a folder of this process's own that is removed when it
+    exits (one file per content: `up` runs tasks in threads, each may ask for it)."""
+    with _DERIVED_LOCK:
+        if not _DERIVED_FOLDER:
+            folder = Path(tempfile.mkdtemp(prefix="docker-workshop-"))
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            _DERIVED_FOLDER.append(folder)
+        path = _DERIVED_FOLDER[0] / f"derived-{hashlib.sha256(text.encode()).hexdigest()[:16]}.env"
+        if not path.is_file():
+            path.write_text(text, encoding="utf-8")
+    return path
 
 
 def set_local_value(root: Path, name: str, value: str) -> bool:

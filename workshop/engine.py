@@ -11,11 +11,11 @@ import re
 import tempfile
 from collections.abc import Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from workshop.config import STATE_DIR
+from workshop.config import LOCAL_NAME, STATE_DIR
 from workshop.console import write
 from workshop.errors import WorkshopError, interrupted, last_line
 
@@ -23,14 +23,21 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from python_on_whales import Container, DockerClient
 
     from workshop.cli import Ctx
+    from workshop.config import Settings
 
 
 @dataclass(frozen=True)
 class Project:
-    """Who we are on the engine: the compose project name and the label namespace."""
+    """Who we are on the engine: the compose project name and the label namespace (and the
+    settings they were read from, for the fix hints that name a setting)."""
 
     name: str
     label_prefix: str
+    settings: Settings | None = field(default=None, compare=False, repr=False)
+
+    def where(self, setting: str) -> str:
+        """Where to change ``setting`` (Settings.where; ``in .env`` without settings)."""
+        return self.settings.where(setting) if self.settings is not None else f"in {LOCAL_NAME}"
 
     @property
     def project_key(self) -> str:
@@ -110,7 +117,7 @@ def compose_client(c: Ctx, file: str | Path, profiles: list[str], overrides: Ite
     return DockerClient(
         compose_files=paths,
         compose_profiles=profiles,
-        compose_env_files=list[str | Path](settings.env_files),
+        compose_env_files=list[str | Path](settings.compose_env_files()),
         compose_project_name=c.get("WORKSHOP_PROJECT"),
         compose_project_directory=path.parent,  # relative paths in the file are its own
     )
@@ -168,7 +175,8 @@ def claim_container(client: DockerClient, project: Project, example: str, name: 
     if container is not None and not project.owns(container.config.labels, example):
         raise WorkshopError(
             f"{setting}={name!r}: a container of that name exists and is not this project's "
-            f"{example} container; choose another {setting} in .env (or remove that container yourself)"
+            f"{example} container; choose another {setting} {project.where(setting)} "
+            "(or remove that container yourself)"
         )
     return container
 

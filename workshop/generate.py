@@ -5,6 +5,12 @@ Three files carry the declared defaults, and all three are generated here: ``env
 and the ``${NAME:-default}`` fallbacks of every compose file an example drives (so a plain
 ``docker compose up`` agrees with the tasks). ``invoke settings --write`` rewrites them; a
 unit test fails while any is out of date.
+
+A default derived from the project name (``Setting.per_project``) is no line of
+``envs/defaults.env`` (a line there would be the value of every project): a comment says the
+rule. In a compose file it is the rule in compose's own words where compose can say it
+(``${APP_IMAGE:-${WORKSHOP_PROJECT:-docker-workshop}/counter:latest}``), else the default
+project's value; the tasks hand compose each derived value anyway (Settings.compose_env_files).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import re
 from pathlib import Path
 
 from workshop.cli import Ctx, say, task
-from workshop.config import DEFAULTS_NAME, ENVS_DIR_NAME
+from workshop.config import DEFAULTS_NAME, ENVS_DIR_NAME, PROJECT_VAR
 from workshop.display import table
 from workshop.errors import ConfigError
 from workshop.example import Workshop
@@ -23,7 +29,8 @@ from workshop.settings import CORE, Setting
 
 TABLE_BEGIN = "<!-- settings table: generated from the declarations by `invoke settings --write` -->"
 TABLE_END = "<!-- end of the settings table -->"
-_FALLBACK = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):-([^}]*)\}")
+#: ``${NAME:-fallback}``, the fallback holding at most one ``${...}`` of its own
+_FALLBACK = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):-((?:\$\{[^{}]*\}|[^{}])*)\}")
 
 HEADER = """\
 # Committed defaults: the lowest configuration layer. Generated from the setting declarations
@@ -31,6 +38,8 @@ HEADER = """\
 # not this file. Override any value in an untracked .env at the repository root, or in the
 # environment (precedence, lowest first: this file, envs/$WORKSHOP_PROFILE.env, .env,
 # environment). The same files feed docker compose. README.md "Configuration" lists them all.
+# Names two projects must not share (images, container names) are derived from
+# WORKSHOP_PROJECT when no layer sets them: those appear below as comments only.
 """
 
 
@@ -41,13 +50,28 @@ def groups(shop: Workshop) -> list[tuple[str, tuple[Setting, ...]]]:
     return found
 
 
+def home(shop: Workshop) -> str:
+    """The default project's name."""
+    return shop.registry[PROJECT_VAR].default
+
+
+def per_project(setting: Setting, shop: Workshop) -> str:
+    """A derived default in words: ``test-nginx in project docker-workshop, <WORKSHOP_PROJECT>-nginx in any other``."""
+    other = setting.per_project.format(project=f"<{PROJECT_VAR}>")
+    return f"{setting.default or '(empty)'} in project {home(shop)}, {other} in any other"
+
+
 def defaults_env(shop: Workshop) -> str:
     """The text of envs/defaults.env."""
     lines = [HEADER]
     for heading, settings in groups(shop):
         lines.append(f"\n# -- {heading} --\n")
         for setting in settings:
-            lines.append(f"# {setting.help}\n{setting.name}={setting.default}\n")
+            if setting.per_project:
+                rule = f"# {setting.name}: {per_project(setting, shop)} (derived; set it to override)"
+                lines.append(f"# {setting.help}\n{rule}\n")
+            else:
+                lines.append(f"# {setting.help}\n{setting.name}={setting.default}\n")
     return "".join(lines)
 
 
@@ -62,6 +86,9 @@ def settings_table(shop: Workshop) -> str:
     for _, settings in groups(shop):
         for setting in settings:
             default = f"`{setting.default}`" if setting.default else "(empty)"
+            if setting.per_project:
+                other = setting.per_project.format(project=f"<{PROJECT_VAR}>")
+                default = f"{default}; in another project `{other}`"
             meaning = setting.help.replace("|", "\\|")
             rows.append(f"| `{setting.name}` | {default} | {used_by(setting)} | {meaning} |")
     return "\n".join(rows) + "\n"
@@ -73,13 +100,22 @@ def with_table(readme: str, shop: Workshop) -> str:
     return readme[:begin] + "\n" + settings_table(shop) + readme[end:]
 
 
+def fallback(setting: Setting, shop: Workshop) -> str:
+    """What a compose file falls back to for ``setting``: its declared default, or for a default
+    that follows one rule in every project, the rule in compose's words (nested ``${...}``)."""
+    rule = setting.per_project
+    if rule and rule.format(project=home(shop)) == setting.default:
+        return rule.format(project=f"${{{PROJECT_VAR}:-{home(shop)}}}")
+    return setting.default
+
+
 def with_fallbacks(text: str, shop: Workshop) -> str:
     """A compose file's text with every ``${NAME:-...}`` fallback set to NAME's declared default."""
     registry = shop.registry
 
     def replace(match: re.Match) -> str:
         name = match.group(1)
-        return f"${{{name}:-{registry[name].default}}}" if name in registry else match.group(0)
+        return f"${{{name}:-{fallback(registry[name], shop)}}}" if name in registry else match.group(0)
 
     return _FALLBACK.sub(replace, text)
 
@@ -136,6 +172,6 @@ def settings(c: Ctx, write=False):
             c.get(setting.name)
             verdict = "ok"
         except ConfigError as error:
-            verdict = f"✗ {error}".replace(f"{setting.name}={raw.value!r} (from {raw.source}) " if raw else "", "")
+            verdict = f"✗ {error}".replace(f"{setting.name}={raw.value!r} ({raw.origin}) " if raw else "", "")
         rows.append((setting.name, raw.value if raw else "", raw.source if raw else "-", verdict))
     say(table(("NAME", "VALUE", "FROM", "CHECK"), rows))

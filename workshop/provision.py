@@ -311,7 +311,8 @@ def fix_images(c: Ctx) -> str:
     left = missing_images(c)
     if left:
         names = ", ".join(f"{s}={i}" for s, i in left)
-        raise WorkshopError(f"still missing: {names}; set those in .env to images you have")
+        places = sorted({c.settings.where(s) for s, _ in left})
+        raise WorkshopError(f"still missing: {names}; set those {' or '.join(places)} to images you have")
     return "; ".join(actions)
 
 

@@ -6,6 +6,12 @@ tasks (``examples/*/example.py``). From the declarations come ``envs/defaults.en
 README's settings table and every ``${VAR:-default}`` fallback in the compose files
 (``invoke settings --write``; a unit test fails when they are out of date).
 
+Names the engine holds one of (an image a project builds, a container name) are not one fixed
+default: their declaration gives a template (``per_project="{project}-nginx"``), so each project
+gets its own and two projects never take each other's; the default project keeps the declared
+default (the tutorial's names: ``test-nginx``, ``daemon``, ``test-curl``). A value set in a file
+or in the environment still wins.
+
 A task validates only what it reads: ``Settings.get(NAME)`` runs NAME's declared check, and
 for a host port also the cross-setting rule below (two examples may not publish one address
 and port).
@@ -33,7 +39,9 @@ class Setting:
 
     ``used_by`` names examples (``nginx``) or single tasks (``nginx.up``); empty means the
     workshop itself (every task may read it). ``bind`` marks a host port: the setting that
-    holds the address it is published on.
+    holds the address it is published on. ``per_project``, for a name that two projects must
+    not share, is the default of a project other than the default one, ``{project}`` standing
+    for WORKSHOP_PROJECT; ``default`` is then the default project's.
     """
 
     name: str
@@ -42,10 +50,22 @@ class Setting:
     help: str
     used_by: tuple[str, ...] = ()
     bind: str | None = None
+    per_project: str = ""
+
+    def __post_init__(self) -> None:
+        if self.per_project and "{project}" not in self.per_project:
+            raise ValueError(f"setting {self.name}: per_project must contain {{project}}")
 
     def read(self, settings: Settings) -> Any:
         """The value, checked."""
         return self.check(settings, self.name)
+
+    def default_for(self, project: str, default_project: str) -> str:
+        """The default in ``project``: the declared one in the default project (and for a setting
+        that is the same in every project), else ``per_project`` with the project's name."""
+        if not self.per_project or project == default_project:
+            return self.default
+        return self.per_project.format(project=project)
 
 
 # -- checks that are not plain Settings accessors -------------------------------------------
@@ -184,9 +204,13 @@ def clash(settings: Settings, registry: Registry, name: str) -> None:
         wildcard = {"0.0.0.0", "::"}
         if port_ == my_port and (bind == my_bind or bind in wildcard or my_bind in wildcard):
             mine_value, other_value = settings.raw(name), settings.raw(other.name)
-            assert mine_value is not None and other_value is not None
+            mine_where, other_where = settings.where(name), settings.where(other.name)
+            choice = (
+                f"choose another {name} or {other.name} {mine_where}"
+                if mine_where == other_where
+                else f"choose another {name} {mine_where}, or {other.name} {other_where}"
+            )
             raise ConfigError(
-                f"{name}={mine_value.value!r} (from {mine_value.source}) and {other.name}={other_value.value!r} "
-                f"(from {other_value.source}) both publish {my_bind}:{my_port}; "
-                f"choose another {name} or {other.name} in .env"
+                f"{name}={mine_value.value!r} ({mine_value.origin}) and {other.name}={other_value.value!r} "
+                f"({other_value.origin}) both publish {my_bind}:{my_port}; {choice}"
             )

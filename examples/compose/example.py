@@ -37,7 +37,14 @@ SETTINGS = (
         "the stack's compose file (relative to the repository root)",
         (EXAMPLE, "swarm"),
     ),
-    Setting("APP_IMAGE", "docker-workshop/counter:latest", image, "the app image the stack builds", (EXAMPLE, "swarm")),
+    Setting(
+        "APP_IMAGE",
+        "docker-workshop/counter:latest",
+        image,
+        "the app image the stack builds",
+        (EXAMPLE, "swarm"),
+        per_project="{project}/counter:latest",
+    ),
     Setting("PYTHON_IMAGE", "python:3.12-slim", image, "the Python image the app builds `FROM`", (EXAMPLE,)),
     Setting("APP_BIND", "127.0.0.1", address, "host address the app is published on", (EXAMPLE,)),
     Setting("APP_PORT", "5000", port, "host port of the app", (EXAMPLE,), bind="APP_BIND"),
@@ -182,7 +189,7 @@ def start(c: Ctx, client, settings: StackSettings, bind: str) -> float:
     if not app_publishes(client, settings) and not port_is_free(bind, settings.port):
         raise port_setting(c).fail(
             f"cannot be published: {bind}:{settings.port} is already in use",
-            "stop what uses it or choose another APP_PORT in .env",
+            f"stop what uses it or choose another APP_PORT {c.settings.where('APP_PORT')}",
         )
     say(f"starting {', '.join(STACK_SERVICES)} and waiting until they are healthy (at most {settings.wait:g}s)")
     began = time.monotonic()
@@ -195,7 +202,7 @@ def start(c: Ctx, client, settings: StackSettings, bind: str) -> float:
         reason = last_line(exc.stderr)
         if "port is already allocated" in reason or "address already in use" in reason:
             raise port_setting(c).fail(
-                "cannot be published: it is already in use", "choose another APP_PORT in .env"
+                "cannot be published: it is already in use", f"choose another APP_PORT {c.settings.where('APP_PORT')}"
             ) from None
         # compose's --wait gives up on a container that is unhealthy right now, even one that
         # recovers by itself (the app, once a removed Redis is back): wait for it ourselves

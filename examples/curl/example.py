@@ -45,7 +45,14 @@ def results_folder(settings: Settings, name: str) -> Path:
 
 
 SETTINGS = (
-    Setting("CURL_IMAGE", "test-curl", image_name, "name of example 3's image (no tag)", (EXAMPLE,)),
+    Setting(
+        "CURL_IMAGE",
+        "test-curl",
+        image_name,
+        "name of example 3's image (no tag)",
+        (EXAMPLE,),
+        per_project="{project}-curl",
+    ),
     Setting("CURL_VERSION", "1.0", tag, "its tag; `latest` is added too", (EXAMPLE,)),
     Setting("SITE_URL", "http://example.com/", url, "what `curl.run` fetches (http or https only)", (EXAMPLE,)),
     Setting(
@@ -55,6 +62,7 @@ SETTINGS = (
         "where `curl.run` leaves the fetched page (file `results`), created if missing; "
         "relative paths start at the repository root",
         (EXAMPLE,),
+        per_project="examples/curl/vol-{project}",
     ),
 )
 

@@ -39,7 +39,7 @@ HELLO_SETTINGS = (
 )
 DAEMON_SETTINGS = (
     Setting("DAEMON_IMAGE", "ubuntu:24.04", image, "image of the daemon container", (DAEMON,)),
-    Setting("DAEMON_NAME", "daemon", container_name, "its container name", (DAEMON,)),
+    Setting("DAEMON_NAME", "daemon", container_name, "its container name", (DAEMON,), per_project="{project}-daemon"),
     Setting("DAEMON_MESSAGE", "hello world", text, "the line it prints", (DAEMON,)),
     Setting("DAEMON_INTERVAL", "1", decimal(0.1, 3600), "seconds between lines (0.1-3600)", (DAEMON,)),
 )

@@ -46,7 +46,9 @@ SETTINGS = (
         "(the official nginx:latest runs as root on port 80)",
         (EXAMPLE,),
     ),
-    Setting("NGINX_NAME", "test-nginx", container_name, "its container name", (EXAMPLE,)),
+    Setting(
+        "NGINX_NAME", "test-nginx", container_name, "its container name", (EXAMPLE,), per_project="{project}-nginx"
+    ),
     Setting(
         "NGINX_BIND",
         "127.0.0.1",
@@ -132,7 +134,7 @@ def port_error(nginx: NginxSettings, c: Ctx) -> WorkshopError:
     setting = c.settings.raw("NGINX_PORT")
     return setting.fail(
         f"cannot be published: {nginx.bind}:{nginx.port} is already in use",
-        "stop what uses it or choose another NGINX_PORT in .env",
+        f"stop what uses it or choose another NGINX_PORT {c.settings.where('NGINX_PORT')}",
     )
 
 

@@ -95,11 +95,14 @@ SETTINGS = (
     Setting("SWARM_REGISTRY_PORT", "5051", port, "host port of the cluster's registry (this machine pushes there)",
             (EXAMPLE,), bind="SWARM_BIND"),
     Setting("SWARM_NODE_IMAGE", "docker-workshop/swarm-node:latest", image,
-            "image of a swarm node: a Docker engine in a container, built FROM BASE_IMAGE", (EXAMPLE,)),
+            "image of a swarm node: a Docker engine in a container, built FROM BASE_IMAGE", (EXAMPLE,),
+            per_project="{project}/swarm-node:latest"),
     Setting("SWARM_REGISTRY_IMAGE", "docker-workshop/swarm-registry:latest", image,
-            "image of the cluster's registry, built FROM BASE_IMAGE", (EXAMPLE,)),
+            "image of the cluster's registry, built FROM BASE_IMAGE", (EXAMPLE,),
+            per_project="{project}/swarm-registry:latest"),
     Setting("SWARM_PROXY_IMAGE", "docker-workshop/swarm-proxy:latest", image,
-            "image of the stack's proxy (haproxy), built FROM BASE_IMAGE", (EXAMPLE,)),
+            "image of the stack's proxy (haproxy), built FROM BASE_IMAGE", (EXAMPLE,),
+            per_project="{project}/swarm-proxy:latest"),
     Setting("SWARM_MANAGER", "", manager_target,
             "a swarm of yours to deploy to: a docker context name or an engine URL (unix://, tcp://, ssh://); "
             "empty: the workshop's own cluster", (EXAMPLE,)),
@@ -384,7 +387,7 @@ def ports_free(c: Ctx, there: dict[int, Any]) -> None:
         if needed and not port_is_free(bind, c.get(name)):
             raise c.settings.raw(name).fail(
                 f"cannot be published: {bind}:{c.get(name)} is already in use",
-                f"stop what uses it or choose another {name} in .env",
+                f"stop what uses it or choose another {name} {c.settings.where(name)}",
             )
 
 
@@ -765,7 +768,8 @@ def stack_document(c: Ctx, images: dict[str, str]) -> Path:
         c.get(name)
     client = DockerClient(
         compose_files=[settings.root / c.get("WORKSHOP_COMPOSE_FILE"), settings.root / STACK_FILE],
-        compose_env_files=list[str | Path](settings.env_files), compose_project_name=c.get("WORKSHOP_PROJECT"),
+        compose_env_files=list[str | Path](settings.compose_env_files()),
+        compose_project_name=c.get("WORKSHOP_PROJECT"),
         compose_project_directory=settings.root,
     )  # fmt: skip
     published = c.get("SWARM_PORT") if yours(c) else PROXY_PORT  # ours: the manager's container maps it

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from tasks import shop
 from workshop.config import Settings, read_env_file
 
 pytestmark = pytest.mark.integration
@@ -306,7 +307,7 @@ def test_plain_docker_compose_by_hand_resolves_the_documented_defaults(tmp_path)
     defaults = read_env_file(ROOT / "envs" / "defaults.env", ROOT)
     assert resolved["name"] == defaults["WORKSHOP_PROJECT"]
     app = resolved["services"]["app"]
-    assert app["image"] == defaults["APP_IMAGE"]
+    assert app["image"] == shop.registry["APP_IMAGE"].default  # derived: no line of defaults.env
     assert app["ports"][0]["published"] == defaults["APP_PORT"]
     assert app["ports"][0]["host_ip"] == defaults["APP_BIND"]
     assert app["build"]["args"]["PYTHON_IMAGE"] == defaults["PYTHON_IMAGE"]

@@ -6,9 +6,7 @@ from __future__ import annotations
 import pytest
 from readmes import READMES, ROOT, block_pattern, sessions, shown_output
 
-from tasks import ns
-from workshop.config import ROOT as REPOSITORY
-from workshop.config import read_env_file
+from tasks import ns, shop
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +27,7 @@ DISPLAYED = [
 
 def value_pairs(test_values: dict[str, str]) -> list[tuple[str, str]]:
     """(test value, default value) for each setting the tests name on their own."""
-    defaults = read_env_file(REPOSITORY / "envs" / "defaults.env", REPOSITORY)
+    defaults = {setting.name: setting.default for setting in shop.registry}  # the default project's values
     return [(test_values[name], defaults[name]) for name in DISPLAYED]
 
 

@@ -23,6 +23,8 @@ from workshop.generate import defaults_env, outdated, settings_table, with_fallb
 SHOP = tasks.shop
 REGISTRY = SHOP.registry
 DEFAULTS = read_env_file(ROOT / "envs" / "defaults.env", ROOT)
+DECLARED = set(REGISTRY.settings)
+PER_PROJECT = [setting for setting in REGISTRY if setting.per_project]
 OFFLINE = read_env_file(ROOT / "envs" / "offline.env", ROOT)
 
 
@@ -36,7 +38,9 @@ def test_the_generated_files_are_up_to_date():
 
 
 def test_defaults_env_holds_every_declared_default_and_nothing_else():
-    assert {setting.name: setting.default for setting in REGISTRY} == DEFAULTS
+    """A default derived from the project name is no line there: it would be every project's."""
+    assert {setting.name: setting.default for setting in REGISTRY if not setting.per_project} == DEFAULTS
+    assert PER_PROJECT, "the images and container names a project makes derive from WORKSHOP_PROJECT"
 
 
 def test_every_setting_has_a_help_line_and_a_default_that_passes_its_check():
@@ -55,12 +59,30 @@ def test_the_readme_table_lists_every_setting_once():
 def test_defaults_env_puts_each_help_line_above_its_setting():
     text = defaults_env(SHOP)
     for setting in REGISTRY:
-        assert f"# {setting.help}\n{setting.name}={setting.default}\n" in text
+        if setting.per_project:
+            assert f"# {setting.help}\n# {setting.name}: {setting.default} in project docker-workshop, " in text
+        else:
+            assert f"# {setting.help}\n{setting.name}={setting.default}\n" in text
 
 
 def test_a_fallback_is_rewritten_to_the_declared_default():
-    assert with_fallbacks("image: ${APP_IMAGE:-old}", SHOP) == f"image: ${{APP_IMAGE:-{REGISTRY['APP_IMAGE'].default}}}"
+    assert (
+        with_fallbacks("x: ${CURL_VERSION:-old}", SHOP) == f"x: ${{CURL_VERSION:-{REGISTRY['CURL_VERSION'].default}}}"
+    )
     assert with_fallbacks("x: ${NOT_DECLARED:-kept}", SHOP) == "x: ${NOT_DECLARED:-kept}"
+
+
+def test_a_derived_default_falls_back_to_its_rule_where_compose_can_say_it():
+    """`{project}/counter:latest` in compose's words; `test-curl` only for the default project,
+    which compose cannot tell: the default project's value (the tasks hand compose the rest)."""
+    nested = "image: ${APP_IMAGE:-${WORKSHOP_PROJECT:-docker-workshop}/counter:latest}"
+    assert with_fallbacks("image: ${APP_IMAGE:-old}", SHOP) == nested
+    assert with_fallbacks(nested, SHOP) == nested
+    assert with_fallbacks("image: ${APP_IMAGE:-${WORKSHOP_PROJECT:-x}/old}:1", SHOP) == nested + ":1"
+    assert (
+        with_fallbacks("image: ${CURL_IMAGE:-old}:${CURL_VERSION:-1}", SHOP)
+        == "image: ${CURL_IMAGE:-test-curl}:${CURL_VERSION:-1.0}"
+    )
 
 
 @pytest.mark.parametrize("example", SHOP.examples, ids=lambda e: e.name)
@@ -68,7 +90,7 @@ def test_an_examples_compose_files_interpolate_only_declared_settings_with_fallb
     for name in example.compose_files:
         text = (ROOT / name).read_text(encoding="utf-8")
         used = interpolated(text)
-        assert set(used) <= set(DEFAULTS), f"{name}: undeclared {set(used) - set(DEFAULTS)}"
+        assert set(used) <= DECLARED, f"{name}: undeclared {set(used) - DECLARED}"
         body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
         bare = re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", body)
         assert bare == [], f"{name}: no fallback for {bare}"
@@ -86,7 +108,7 @@ def test_an_example_reads_only_settings_declared_for_it_or_for_everyone(example)
     """Every setting name an example's code mentions is declared as used by it (or by all)."""
     folder = folder_of(example)
     code = "\n".join(path.read_text(encoding="utf-8") for path in folder.glob("*.py"))
-    mentioned = set(re.findall(r'"([A-Z][A-Z0-9_]+)"', code)) & set(DEFAULTS)
+    mentioned = set(re.findall(r'"([A-Z][A-Z0-9_]+)"', code)) & DECLARED
     names = {e.name for e in SHOP.examples if folder_of(e) == folder}  # a folder may hold two (hello, daemon)
     for name in mentioned:
         users = set(REGISTRY[name].used_by)
