@@ -14,11 +14,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from readmes import READMES, expected_pattern, invoke_commands, sessions  # noqa: E402
+from readmes import CHINESE_READMES, READMES, expected_pattern, invoke_commands, sessions  # noqa: E402
 
 from tasks import ns  # noqa: E402
 
-COMMANDS = [(path.relative_to(ROOT), argv) for path in READMES for argv in invoke_commands(path)]
+COMMANDS = [(path.relative_to(ROOT), argv) for path in READMES + CHINESE_READMES for argv in invoke_commands(path)]
 
 
 def parser() -> Parser:
@@ -27,7 +27,7 @@ def parser() -> Parser:
 
 def test_the_readmes_show_commands_at_all():
     assert len(COMMANDS) >= 10
-    assert {str(path) for path, _ in COMMANDS} >= {"README.md", "examples/hello/README.md"}
+    assert {str(path) for path, _ in COMMANDS} >= {"README.md", "examples/hello/README.md", "README.zh-CN.md"}
 
 
 @pytest.mark.parametrize("path, argv", COMMANDS, ids=[" ".join(a) for _, a in COMMANDS])
