@@ -18,7 +18,14 @@ from readmes import CHINESE_READMES, READMES, expected_pattern, invoke_commands,
 
 from tasks import ns  # noqa: E402
 
-COMMANDS = [(path.relative_to(ROOT), argv) for path in READMES + CHINESE_READMES for argv in invoke_commands(path)]
+COMMANDS = [(path.relative_to(ROOT), argv) for path in READMES for argv in invoke_commands(path)]
+# the Chinese READMEs' commands, those their English twins do not already show
+COMMANDS += [
+    (path.relative_to(ROOT), argv)
+    for path in CHINESE_READMES
+    for argv in invoke_commands(path)
+    if argv not in [known for _, known in COMMANDS]
+]
 
 
 def parser() -> Parser:
@@ -27,7 +34,7 @@ def parser() -> Parser:
 
 def test_the_readmes_show_commands_at_all():
     assert len(COMMANDS) >= 10
-    assert {str(path) for path, _ in COMMANDS} >= {"README.md", "examples/hello/README.md", "README.zh-CN.md"}
+    assert {str(path) for path, _ in COMMANDS} >= {"README.md", "examples/hello/README.md"}
 
 
 @pytest.mark.parametrize("path, argv", COMMANDS, ids=[" ".join(a) for _, a in COMMANDS])
