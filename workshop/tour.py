@@ -7,6 +7,10 @@ verified``. The first failure stops the tour with one line naming the step. At t
 after a failure (or Ctrl-C), everything the tour started is removed again unless ``--keep``;
 what was already there before the tour is left as it was, and data volumes (the hit count)
 are always kept.
+
+The narrative (headings, lessons, the tutorial's lines, the checks' ``✓`` lines, the cleanup
+and closing words) is in the language ``WORKSHOP_LANG`` or the locale picks (workshop/i18n.py);
+the tasks' own output and one-line errors stay English.
 """
 
 from __future__ import annotations

@@ -141,3 +141,14 @@ def test_an_unknown_language_is_one_line_naming_the_languages(tmp_path):
     assert str(failed.value) == (
         "WORKSHOP_LANG='fr' (from .env) is not a language of the tour; set WORKSHOP_LANG to one of: en, zh-CN"
     )
+
+
+def test_invoke_catalog_without_babel_is_one_line_saying_how_to_install_it(monkeypatch):
+    from workshop.catalog import babel_messages
+    from workshop.errors import WorkshopError
+
+    for name in [module for module in sys.modules if module == "babel" or module.startswith("babel.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "babel", None)  # as if it were not installed
+    with pytest.raises(WorkshopError, match=r"^Babel is not installed; run `python3 -m pip install -e '\.\[test\]'`$"):
+        babel_messages()
