@@ -7,6 +7,7 @@ from examples.curl.example import curl
 from examples.hello.example import daemon, hello
 from examples.nginx.example import nginx
 from examples.swarm.example import stack, swarm
+from workshop.catalog import catalog
 from workshop.doctor import doctor
 from workshop.everything import down, up
 from workshop.example import Workshop
@@ -25,4 +26,4 @@ shop = Workshop.of(
     swarm,
     stack,
 )
-ns = shop.collection(setup, test, lint, doctor, status, clean, tour, up, down, settings)
+ns = shop.collection(setup, test, lint, doctor, status, clean, tour, up, down, settings, catalog)

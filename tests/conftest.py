@@ -268,6 +268,7 @@ def workshop(docker_client, tmp_path):
     shop = Workshop(
         env={
             "WORKSHOP_PROJECT": tag,
+            "WORKSHOP_LANG": "en",  # the tour's words the tests look for, whatever your locale
             "DAEMON_NAME": f"{tag}-daemon",
             "DAEMON_INTERVAL": "1",
             "DAEMON_MESSAGE": "hello world",

@@ -9,6 +9,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 READMES = [ROOT / "README.md", *sorted((ROOT / "examples").glob("*/README.md"))]
+#: their Simplified Chinese twins (same code blocks: tests/unit/test_zh_docs.py)
+CHINESE_READMES = [path.with_name("README.zh-CN.md") for path in READMES]
 _FENCE = re.compile(r"^```(\w*)\s*$")
 
 

@@ -1,9 +1,9 @@
 """What is made from the setting declarations, and ``invoke settings``.
 
-Three files carry the declared defaults, and all three are generated here: ``envs/defaults.env``
-(the lowest configuration layer), the settings table of ``README.md`` (between its markers),
-and the ``${NAME:-default}`` fallbacks of every compose file an example drives (so a plain
-``docker compose up`` agrees with the tasks). ``invoke settings --write`` rewrites them; a
+Three kinds of file carry the declared defaults, all generated here: ``envs/defaults.env``
+(the lowest configuration layer), the settings table of ``README.md`` and ``README.zh-CN.md``
+(between their markers), and the ``${NAME:-default}`` fallbacks of every compose file an
+example drives (so a plain ``docker compose up`` agrees with the tasks). ``invoke settings --write`` rewrites them; a
 unit test fails while any is out of date.
 
 A default derived from the project name (``Setting.per_project``) is no line of
@@ -29,6 +29,7 @@ from workshop.settings import CORE, Setting
 
 TABLE_BEGIN = "<!-- settings table: generated from the declarations by `invoke settings --write` -->"
 TABLE_END = "<!-- end of the settings table -->"
+README_NAMES = ("README.md", "README.zh-CN.md")
 #: ``${NAME:-fallback}``, the fallback holding at most one ``${...}`` of its own
 _FALLBACK = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):-((?:\$\{[^{}]*\}|[^{}])*)\}")
 
@@ -135,8 +136,10 @@ def with_hardening(text: str) -> str:
 def generated(shop: Workshop, root: Path) -> dict[Path, str]:
     """Every generated file and the text it should have."""
     files = {root / ENVS_DIR_NAME / DEFAULTS_NAME: defaults_env(shop)}
-    readme = root / "README.md"
-    files[readme] = with_table(readme.read_text(encoding="utf-8"), shop)
+    for name in README_NAMES:  # the Chinese README carries the same table
+        readme = root / name
+        if readme.is_file():
+            files[readme] = with_table(readme.read_text(encoding="utf-8"), shop)
     for name in dict.fromkeys(shop.compose_files()):
         path = root / name
         files[path] = with_fallbacks(with_hardening(path.read_text(encoding="utf-8")), shop)

@@ -25,6 +25,7 @@ from typing import Any
 
 from workshop.config import Settings
 from workshop.errors import ConfigError
+from workshop.i18n import check_language
 
 Check = Callable[["Settings", str], Any]
 
@@ -123,6 +124,14 @@ CORE: tuple[Setting, ...] = (
         "io.docker-workshop",
         Settings.label_prefix,
         "label namespace: `<prefix>.project` and `<prefix>.example` mark everything we create",
+    ),
+    Setting(
+        "WORKSHOP_LANG",
+        "en",
+        check_language,
+        "language of `invoke tour`'s narrative: `en` or `zh-CN`; left at this default, "
+        "a `zh_CN.*` LC_ALL, LC_MESSAGES or LANG picks `zh-CN`",
+        used_by=("tour",),
     ),
     Setting(
         "BASE_IMAGE",

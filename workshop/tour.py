@@ -7,6 +7,10 @@ verified``. The first failure stops the tour with one line naming the step. At t
 after a failure (or Ctrl-C), everything the tour started is removed again unless ``--keep``;
 what was already there before the tour is left as it was, and data volumes (the hit count)
 are always kept.
+
+The narrative (headings, lessons, the tutorial's lines, the checks' ``✓`` lines, the cleanup
+and closing words) is in the language ``WORKSHOP_LANG`` or the locale picks (workshop/i18n.py);
+the tasks' own output and one-line errors stay English.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 from workshop.cli import INTERRUPTED, Ctx, Ran, run_task, say, task, typed
 from workshop.errors import ConfigError, WorkshopError, describe
 from workshop.example import CheckFailed, Example, Move
+from workshop.i18n import language, speaking, tr
 
 PLACEHOLDER = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 
@@ -31,9 +36,11 @@ def filled(c: Ctx, options: dict[str, Any]) -> dict[str, Any]:
 
 
 def show_and_run(c: Ctx, name: str, options: dict[str, Any], note: str = "") -> Ran:
-    """Print ``$ invoke NAME OPTIONS`` (settings filled in), then run it with its output shown."""
+    """Print ``$ invoke NAME OPTIONS`` (settings filled in), then run it with its output shown.
+
+    ``note`` is shown translated, its ``{option}`` placeholders filled with the options."""
     options = filled(c, options)
-    say(f"$ {typed(name, options)}" + (f"    # {note}" if note else ""))
+    say(f"$ {typed(name, options)}" + (f"    # {tr(note).format(**options)}" if note else ""))
     return run_task(c, name, echo=True, **options)
 
 
@@ -42,10 +49,15 @@ def walk(c: Ctx, number: int, total: int, example: Example, noted: dict) -> int:
     step = example.tour
     assert step is not None
     where = f"tour step {number}/{total} ({example.name})"
-    say(f"\n=== Step {number}/{total}: {example.name}, {step.title} ===")
-    say(step.teaches)
+    say(
+        "\n"
+        + tr("=== Step {number}/{total}: {name}, {title} ===").format(
+            number=number, total=total, name=example.name, title=tr(step.title)
+        )
+    )
+    say(tr(step.teaches))
     for move in step.moves:
-        say(f"\ntutorial: {move.tutorial}")
+        say("\n" + tr("tutorial: {command}").format(command=tr(move.tutorial)))
         ran = show_and_run(c, move.task, move.options, move.note)
         if ran.code == INTERRUPTED:  # Ctrl-C reached the step's task first: the tour ends as interrupted
             raise KeyboardInterrupt
@@ -84,29 +96,52 @@ def clean_up(c: Ctx, started: list[Example], before: set[str]) -> list[Ran]:
     todo = [e for e in reversed(started) if e.tour and e.tour.cleanup and (e.name in before or present(c, e))]
     if not todo:
         return []
-    say("\n=== Cleaning up what the tour started ===")
+    say("\n" + tr("=== Cleaning up what the tour started ==="))
     failed = []
     for example in todo:
         if example.name in before:
-            say(f"{example.name}: it was there before the tour; left as it was")
+            say(tr("{name}: it was there before the tour; left as it was").format(name=example.name))
             continue
         assert example.tour is not None and example.tour.cleanup is not None
         if example.tour.cleanup_note:
-            say(example.tour.cleanup_note)
+            say(tr(example.tour.cleanup_note))
         name, options = example.tour.cleanup
         ran = show_and_run(c, name, options)
         if not ran.ok:
             failed.append(ran)
     network = c.project.network
     if [n for n in c.docker.network.list(filters=c.project.filters()) if n.name == network]:
-        say(f"The examples' shared network {network} stays (it costs nothing); `invoke clean` removes it.")
+        say(
+            tr("The examples' shared network {network} stays (it costs nothing); `invoke clean` removes it.").format(
+                network=network
+            )
+        )
     return failed
+
+
+def kept_message(running: list[str], built: list[str]) -> str:
+    """What --keep leaves: the examples still running and the images still built."""
+    names = ", ".join(running) or tr("nothing")
+    if built:
+        return tr(
+            "--keep: still running: {running}; built: {built} (`invoke status` shows where); "
+            "`invoke down` stops them, `invoke clean` removes the rest"
+        ).format(running=names, built=", ".join(built))
+    return tr(
+        "--keep: still running: {running} (`invoke status` shows where); "
+        "`invoke down` stops them, `invoke clean` removes the rest"
+    ).format(running=names)
 
 
 def wait_for_enter(number: int, total: int, example: Example) -> None:
     """--step: wait for Enter before the next step; end-of-input ends the tour like Ctrl-C."""
     try:
-        input(f"\n[Enter] step {number}/{total}: {example.name}  (Ctrl-C ends the tour) ")
+        input(
+            "\n"
+            + tr("[Enter] step {number}/{total}: {name}  (Ctrl-C ends the tour) ").format(
+                number=number, total=total, name=example.name
+            )
+        )
     except EOFError:
         raise KeyboardInterrupt from None
 
@@ -125,9 +160,16 @@ def tour(c: Ctx, keep=False, step=False, quick=False):
             "--step waits for Enter between steps, but stdin is not a terminal; "
             "run `invoke tour --step` in a terminal, or drop --step"
         )
+    spoken = language(c.settings)  # WORKSHOP_LANG, or the locale's
     steps = [e for e in c.shop.examples if e.tour is not None and not (quick and e.tour.slow)]
     for example in steps:
         c.check(c.shop.settings_of(example))  # a wrong value stops the tour before its first step
+    with speaking(spoken):
+        guide(c, steps, keep, step)
+
+
+def guide(c: Ctx, steps: list[Example], keep: bool, step: bool) -> None:
+    """Walk ``steps`` in order, then clean up (unless ``keep``); every failure in one line at the end."""
     before = {e.name for e in steps if e.tour and e.tour.spare_existing and present(c, e)}
     started: list[Example] = []
     failure: WorkshopError | None = None
@@ -138,7 +180,7 @@ def tour(c: Ctx, keep=False, step=False, quick=False):
                 wait_for_enter(number, len(steps), example)
             started.append(example)
             checks += walk(c, number, len(steps), example, noted)
-        say(f"\n✓ tour complete: {len(steps)} steps, {checks} checks passed")
+        say("\n✓ " + tr("tour complete: {steps} steps, {checks} checks passed").format(steps=len(steps), checks=checks))
     except WorkshopError as exc:
         failure = exc
     finally:  # also after Ctrl-C: leave nothing half-running
@@ -152,9 +194,5 @@ def tour(c: Ctx, keep=False, step=False, quick=False):
     if keep:
         kept = [e for e in started if present(c, e)]
         running = [e.name for e in kept if e.service is not None]
-        built = [f"{e.name}'s image" for e in kept if e.service is None]
-        say(
-            f"--keep: still running: {', '.join(running) or 'nothing'}"
-            + (f"; built: {', '.join(built)}" if built else "")
-            + " (`invoke status` shows where); `invoke down` stops them, `invoke clean` removes the rest"
-        )
+        built = [tr("{name}'s image").format(name=e.name) for e in kept if e.service is None]
+        say(kept_message(running, built))

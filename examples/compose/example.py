@@ -18,6 +18,7 @@ from workshop.display import table
 from workshop.engine import copy_output, copy_until_interrupted, ensure_images, holds_port, published, require_engine
 from workshop.errors import WorkshopError, last_line
 from workshop.example import Example, Move, Service, Standin, Step, expect
+from workshop.i18n import N_, tr
 from workshop.probe import answer_line, http_url, port_is_free, visit
 from workshop.settings import Setting, address, decimal, existing_file, image, one_of, port, whole
 
@@ -562,7 +563,7 @@ def stack_healthy(c: Ctx, ran: Ran, noted: dict) -> str:
         if ct.state.running and ct.state.health and ct.state.health.status == "healthy"
     }
     expect(set(STACK_SERVICES) <= healthy, f"healthy: {sorted(healthy) or 'none'}; expected {STACK_SERVICES}")
-    return f"{' and '.join(STACK_SERVICES)} are running and healthy"
+    return tr("{services} are running and healthy").format(services=tr(" and ").join(STACK_SERVICES))
 
 
 def hit_count(ran: Ran) -> int:
@@ -576,14 +577,16 @@ def hit_count(ran: Ran) -> int:
 def counted(c: Ctx, ran: Ran, noted: dict) -> str:
     """The counter answered; its count is noted."""
     noted["count"] = count = hit_count(ran)
-    return f"the counter answered: seen {count} times"
+    return tr("the counter answered: seen {count} times").format(count=count)
 
 
 def counted_again(c: Ctx, ran: Ran, noted: dict) -> str:
     """The next visit counted exactly one more."""
     count, first = hit_count(ran), int(noted.get("count", -1))
     expect(count == first + 1, f"the count went from {first} to {count}, not to {first + 1}")
-    return f"the count went from {first} to {count}: Redis keeps it between requests"
+    return tr("the count went from {first} to {count}: Redis keeps it between requests").format(
+        first=first, count=count
+    )
 
 
 def is_up(c: Ctx) -> bool:
@@ -608,16 +611,18 @@ compose = Example(
     compose_files=(COMPOSE_FILE, DEV_FILE, STANDINS_FILE),
     service=Service(start="compose.up", stop="compose.down", is_up=is_up, volumes_option="volumes"),
     tour=Step(
-        "connecting containers",
-        "Compose starts several containers from one file on their own network: a Flask app "
-        "counts visits in Redis, whose data lives in a named volume.",
+        N_("connecting containers"),
+        N_(
+            "Compose starts several containers from one file on their own network: a Flask app "
+            "counts visits in Redis, whose data lives in a named volume."
+        ),
         (
             Move("docker-compose up", "compose.up", stack_healthy),
-            Move("open http://127.0.0.1:5000/", "compose.hit", counted),
-            Move("open http://127.0.0.1:5000/ (again)", "compose.hit", counted_again),
+            Move(N_("open http://127.0.0.1:5000/"), "compose.hit", counted),
+            Move(N_("open http://127.0.0.1:5000/ (again)"), "compose.hit", counted_again),
         ),
         cleanup=("compose.down", {}),
         present=lambda c: bool(project_only(c).compose.ps(all=True)),
-        cleanup_note="compose.down keeps the stack's data volume: your hit count survives.",
+        cleanup_note=N_("compose.down keeps the stack's data volume: your hit count survives."),
     ),
 )

@@ -17,6 +17,7 @@ from workshop.engine import ContainerFailed, build_service, ensure_network, run_
 from workshop.errors import WorkshopError
 from workshop.example import Example, Move, Step, expect
 from workshop.hardening import ONE_OFF, hardened
+from workshop.i18n import N_, tr
 from workshop.settings import Setting, tag, url
 
 EXAMPLE = "curl"
@@ -236,7 +237,7 @@ def image_built(c: Ctx, ran: Ran, noted: dict) -> str:
     """The curl image is there under both tags."""
     versioned, latest = image_tags(c)
     expect(all(c.docker.image.exists(tag_) for tag_ in (versioned, latest)), f"{versioned} or {latest} is missing")
-    return f"the image is on the engine as {versioned} and {latest}"
+    return tr("the image is on the engine as {versioned} and {latest}").format(versioned=versioned, latest=latest)
 
 
 def page_fetched(c: Ctx, ran: Ran, noted: dict) -> str:
@@ -246,7 +247,9 @@ def page_fetched(c: Ctx, ran: Ran, noted: dict) -> str:
         results.is_file() and results.read_bytes() == page.read_bytes(),
         f"{c.settings.shown(results)} is not the served page",
     )
-    return f"{c.settings.shown(results)} holds the page nginx serves: the containers met by name on their network"
+    return tr("{results} holds the page nginx serves: the containers met by name on their network").format(
+        results=c.settings.shown(results)
+    )
 
 
 def results_files(c: Ctx) -> list[Path]:
@@ -262,9 +265,11 @@ curl = Example(
     compose_files=(COMPOSE_FILE,),
     files=results_files,
     tour=Step(
-        "your first Dockerfile",
-        "A Dockerfile describes an image and `docker build` makes it; run with -v, its container "
-        "writes into a host folder. Here it fetches the nginx page by container name.",
+        N_("your first Dockerfile"),
+        N_(
+            "A Dockerfile describes an image and `docker build` makes it; run with -v, its container "
+            "writes into a host folder. Here it fetches the nginx page by container name."
+        ),
         (
             Move("docker build . -t test-curl", "curl.build", image_built),
             Move(
@@ -272,7 +277,7 @@ curl = Example(
                 "curl.run",
                 page_fetched,
                 {"site_url": "http://{NGINX_NAME}:8080/"},
-                "nginx's page: containers on one network reach each other by name",
+                N_("nginx's page: containers on one network reach each other by name"),
             ),
         ),
         cleanup=("curl.clean", {}),

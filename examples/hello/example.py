@@ -25,6 +25,7 @@ from workshop.engine import (
 from workshop.errors import WorkshopError
 from workshop.example import Example, Move, Service, Step, expect
 from workshop.hardening import NOBODY, ONE_OFF, SECURITY_OPT, SERVICE, hardened, healthcheck, limits
+from workshop.i18n import N_, tr
 from workshop.settings import Setting, container_name, decimal, image, text
 
 HELLO = "hello"
@@ -209,7 +210,7 @@ def hello_printed(c: Ctx, ran: Ran, noted: dict) -> str:
     expect(message in ran.stdout.splitlines(), f"`{ran.command}` did not print {message!r}")
     left = c.docker.container.list(all=True, filters=c.project.filters(HELLO))
     expect(not left, f"{len(left)} hello container(s) were left behind")
-    return f"the container printed {message!r} and is gone again"
+    return tr("the container printed {message!r} and is gone again").format(message=message)
 
 
 def daemon_running(c: Ctx, ran: Ran):
@@ -225,14 +226,16 @@ def daemon_started(c: Ctx, ran: Ran, noted: dict) -> str:
     """The daemon runs; its id is noted to recognise it when started again."""
     container = daemon_running(c, ran)
     noted["daemon"] = container.id
-    return f"{container.name} is running in the background ({container.id[:12]})"
+    return tr("{name} is running in the background ({id})").format(name=container.name, id=container.id[:12])
 
 
 def daemon_restarted(c: Ctx, ran: Ran, noted: dict) -> str:
     """The daemon runs again as the same container, not a new one."""
     container = daemon_running(c, ran)
     expect(container.id == noted.get("daemon"), f"{container.name} is a new container, not the stopped one")
-    return f"{container.name} runs again: the same container ({container.id[:12]}), not a new one"
+    return tr("{name} runs again: the same container ({id}), not a new one").format(
+        name=container.name, id=container.id[:12]
+    )
 
 
 TOUR_TAIL = 3
@@ -246,15 +249,16 @@ def daemon_logged(c: Ctx, ran: Ran, noted: dict) -> str:
         1 <= len(lines) <= TOUR_TAIL and set(lines) == {message},
         f"expected 1 to {TOUR_TAIL} lines {message!r}, got {lines!r}",
     )
-    shown = "its last line" if len(lines) == 1 else f"its last {len(lines)} lines"
-    return f"{shown} of output read {message!r}"
+    if len(lines) == 1:
+        return tr("its last line of output read {message!r}").format(message=message)
+    return tr("its last {count} lines of output read {message!r}").format(count=len(lines), message=message)
 
 
 def daemon_stopped(c: Ctx, ran: Ran, noted: dict) -> str:
     """The daemon is stopped and its container kept."""
     container = the_daemon(c)
     expect(container is not None and not container.state.running, "the daemon container is not stopped and kept")
-    return f"{container.name} is stopped, and the container still exists"
+    return tr("{name} is stopped, and the container still exists").format(name=container.name)
 
 
 def daemon_listed(c: Ctx, ran: Ran, noted: dict) -> str:
@@ -262,14 +266,14 @@ def daemon_listed(c: Ctx, ran: Ran, noted: dict) -> str:
     name = c.get("DAEMON_NAME")
     listed = any(name in line.split() and "Exited" in line for line in ran.stdout.splitlines())
     expect(listed, f"`{ran.command}` does not list {name} as Exited")
-    return f"`docker ps -a` still lists {name}, as Exited"
+    return tr("`docker ps -a` still lists {name}, as Exited").format(name=name)
 
 
 def daemon_removed(c: Ctx, ran: Ran, noted: dict) -> str:
     """The daemon container is gone."""
     name = c.get("DAEMON_NAME")
     expect(the_daemon(c) is None, f"{name} still exists after `{ran.command}`")
-    return f"{name} is gone, with its logs"
+    return tr("{name} is gone, with its logs").format(name=name)
 
 
 def daemon_is_up(c: Ctx) -> bool:
@@ -284,9 +288,11 @@ hello = Example(
     settings=HELLO_SETTINGS,
     images=("HELLO_IMAGE",),
     tour=Step(
-        "your first container",
-        "`docker run` creates a container from an image, runs one command in it, and the "
-        "container stops when the command ends.",
+        N_("your first container"),
+        N_(
+            "`docker run` creates a container from an image, runs one command in it, and the "
+            "container stops when the command ends."
+        ),
         (Move("docker run ubuntu /bin/echo 'Hello world'", "hello.run", hello_printed),),
     ),
 )
@@ -298,9 +304,11 @@ daemon = Example(
     images=("DAEMON_IMAGE",),
     service=Service(start="daemon.start", stop="daemon.rm", stop_options={"force": True}, is_up=daemon_is_up),
     tour=Step(
-        "a container's lifecycle",
-        "With -d a container runs in the background; it can be watched, stopped, listed, "
-        "started again (the same container) and removed.",
+        N_("a container's lifecycle"),
+        N_(
+            "With -d a container runs in the background; it can be watched, stopped, listed, "
+            "started again (the same container) and removed."
+        ),
         (
             Move(
                 'docker run --name daemon -d ubuntu /bin/sh -c "while true; do echo hello world; sleep 1; done"',
@@ -312,7 +320,7 @@ daemon = Example(
                 "daemon.logs",
                 daemon_logged,
                 {"tail": TOUR_TAIL},
-                f"the last {TOUR_TAIL} lines; --follow streams them until Ctrl-C",
+                N_("the last {tail} lines; --follow streams them until Ctrl-C"),
             ),
             Move("docker stop daemon", "daemon.stop", daemon_stopped),
             Move("docker ps -a", "daemon.status", daemon_listed),
@@ -322,7 +330,7 @@ daemon = Example(
                 "daemon.rm",
                 daemon_removed,
                 {"force": True},
-                "--force: it is running, like docker rm -f",
+                N_("--force: it is running, like docker rm -f"),
             ),
         ),
         cleanup=("daemon.rm", {"force": True}),

@@ -31,6 +31,7 @@ from workshop.engine import (
 from workshop.errors import WorkshopError
 from workshop.example import CheckFailed, Example, Move, Service, Standin, Step, expect
 from workshop.hardening import SERVICE, hardened, healthcheck
+from workshop.i18n import N_, tr
 from workshop.probe import get, http_url, port_is_free, wait_for_http
 from workshop.settings import Setting, address, container_name, decimal, directory, image, port
 
@@ -297,7 +298,7 @@ def page_served(c: Ctx, ran: Ran, noted: dict) -> str:
         raise CheckFailed(f"nothing answers at {nginx.url} ({exc})") from None
     expect(response.status == 200, f"{nginx.url} answered {response.status}, not 200")
     expect(response.body == page.read_bytes(), f"{nginx.url} does not serve {c.settings.shown(page)}")
-    return f"GET {nginx.url} answered 200 with {c.settings.shown(page)}, byte for byte"
+    return tr("GET {url} answered 200 with {page}, byte for byte").format(url=nginx.url, page=c.settings.shown(page))
 
 
 def nginx_inspected(c: Ctx, ran: Ran, noted: dict) -> str:
@@ -312,7 +313,9 @@ def nginx_inspected(c: Ctx, ran: Ran, noted: dict) -> str:
     )
     expect(mounted, f"{c.settings.shown(nginx.html)} is not mounted read-only at {SERVED_PATH}")
     expect(holds_port(container, nginx.port), f"host port {nginx.port} is not published")
-    return f"{c.settings.shown(nginx.html)} is mounted read-only at {SERVED_PATH}, port {nginx.port} is published"
+    return tr("{folder} is mounted read-only at {path}, port {port} is published").format(
+        folder=c.settings.shown(nginx.html), path=SERVED_PATH, port=nginx.port
+    )
 
 
 def is_up(c: Ctx) -> bool:
@@ -330,15 +333,17 @@ nginx = Example(
     compose_files=("examples/nginx/standin/compose.yml",),
     service=Service(start="nginx.up", stop="nginx.down", is_up=is_up),
     tour=Step(
-        "ports and volumes",
-        "-p publishes a container's port on the host and -v mounts a host folder into the "
-        "container: nginx serves NGINX_HTML_DIR, read-only, on NGINX_PORT.",
+        N_("ports and volumes"),
+        N_(
+            "-p publishes a container's port on the host and -v mounts a host folder into the "
+            "container: nginx serves NGINX_HTML_DIR, read-only, on NGINX_PORT."
+        ),
         (
             Move(
                 'docker run -d --name "test-nginx" -p 8080:80 -v $(pwd):/usr/share/nginx/html:ro nginx:latest',
                 "nginx.up",
                 page_served,
-                note="the tour then fetches the page itself",
+                note=N_("the tour then fetches the page itself"),
             ),
             Move("docker inspect test-nginx", "nginx.inspect", nginx_inspected),
         ),

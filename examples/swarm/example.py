@@ -32,6 +32,7 @@ from workshop.engine import build_service, claim_container, copy_output, copy_un
 from workshop.errors import WorkshopError
 from workshop.example import Example, Move, Service, Step, expect
 from workshop.hardening import SERVICE, hardened, healthcheck
+from workshop.i18n import N_, tr
 from workshop.probe import answer_line, get, http_url, port_is_free, unreachable
 from workshop.settings import Setting, address, image, port, whole
 from workshop.waiting import wait_for
@@ -1242,7 +1243,9 @@ def cluster_ready(c: Ctx, ran: Ran, noted: dict) -> str:
     expect(all(n.status.state == "ready" for n in found), "not every node is Ready")
     managers = [n for n in found if n.spec.role == "manager"]
     expect(len(managers) == 1, f"{len(managers)} managers")
-    return f"{len(found)} nodes, all Ready, one of them the manager: each a container running its own engine"
+    return tr("{count} nodes, all Ready, one of them the manager: each a container running its own engine").format(
+        count=len(found)
+    )
 
 
 def stack_running(c: Ctx, ran: Ran, noted: dict) -> str:
@@ -1251,7 +1254,9 @@ def stack_running(c: Ctx, ran: Ran, noted: dict) -> str:
     apps = {t.node_id for t in tasks if t.state == "running" and t.service_id in app_services(c)}
     expect(len(tasks) == wanted_tasks(c), f"{len(tasks)} tasks, not {wanted_tasks(c)}")
     expect(len(apps) >= min(2, len(nodes_there(c))), "the app's replicas all run on one node")
-    return f"the stack runs {len(tasks)} tasks; the app's replicas spread over {len(apps)} nodes"
+    return tr("the stack runs {tasks} tasks; the app's replicas spread over {nodes} nodes").format(
+        tasks=len(tasks), nodes=len(apps)
+    )
 
 
 def app_services(c: Ctx) -> set[str]:
@@ -1267,9 +1272,11 @@ def hit_counted(c: Ctx, ran: Ran, noted: dict) -> str:
     first = noted.get("swarm_count")
     if first is not None:
         expect(count == int(str(first)) + 1, f"the count went from {first} to {count}")
-        return f"the count went from {first} to {count}: every replica counts in the one Redis"
+        return tr("the count went from {first} to {count}: every replica counts in the one Redis").format(
+            first=first, count=count
+        )
     noted["swarm_count"] = count
-    return f"a replica answered: seen {count} times"
+    return tr("a replica answered: seen {count} times").format(count=count)
 
 
 def stack_gone(boss: DockerClient, stack: str) -> bool:
@@ -1294,20 +1301,22 @@ swarm = Example(
     ),
     condition=condition,
     tour=Step(
-        "scale out on a swarm",
-        "Compose runs a stack on one machine; Swarm runs the same stack across several. Here the "
-        "nodes are containers, the app runs as several replicas on different nodes, and a proxy "
-        "spreads the visits over them while Redis keeps one count.",
+        N_("scale out on a swarm"),
+        N_(
+            "Compose runs a stack on one machine; Swarm runs the same stack across several. Here the "
+            "nodes are containers, the app runs as several replicas on different nodes, and a proxy "
+            "spreads the visits over them while Redis keeps one count."
+        ),
         (
             Move(
                 "docker swarm init; docker swarm join ...",
                 "swarm.up",
                 cluster_ready,
-                note="three nodes, each a container with its own engine",
+                note=N_("three nodes, each a container with its own engine"),
             ),
             Move("docker stack deploy -c docker-compose.yml counter", "stack.deploy", stack_running),
-            Move("open the stack's URL", "stack.hit", hit_counted),
-            Move("open it again", "stack.hit", hit_counted),
+            Move(N_("open the stack's URL"), "stack.hit", hit_counted),
+            Move(N_("open it again"), "stack.hit", hit_counted),
         ),
         cleanup=("swarm.down", {"volumes": True}),
         present=lambda c: bool(nodes_there(c)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import select
 import socket
 import subprocess
@@ -212,3 +213,58 @@ def test_step_waits_for_enter_between_steps_and_end_of_input_stops_and_cleans_up
     assert "=== Step 3/5" not in out
     assert "Cleaning up" not in out  # the daemon's step, the last one run, ended with its removal
     assert resources(workshop.project)["containers"] == []
+
+
+#: the tutorial's lines the Chinese tour shows: commands as they are, prose translated
+TUTORIAL_ZH = [
+    "打开 http://127.0.0.1:5000/" if command == "open http://127.0.0.1:5000/" else command
+    for command in TUTORIAL[:-2]  # no swarm: --quick
+]
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_the_tour_in_chinese_runs_and_checks_every_step_and_says_so_in_chinese(workshop, resources):
+    result = workshop.run("tour", "--quick", timeout=900, WORKSHOP_LANG="zh-CN").ok()
+    steps, cleanup = result.stdout.split("=== 清理导览启动的内容 ===")
+    assert in_order(steps, [f"教程：{command}" for command in TUTORIAL_ZH])
+    assert in_order(steps, [f"$ invoke {command}" for command in invoked(workshop)[:-4]])
+    assert in_order(
+        steps,
+        [
+            f"=== 第 {n}/5 步：{name}，{title} ==="
+            for n, (name, title) in enumerate(
+                [
+                    ("hello", "你的第一个容器"),
+                    ("daemon", "容器的生命周期"),
+                    ("nginx", "端口与卷"),
+                    ("curl", "你的第一个 Dockerfile"),
+                    ("compose", "连接容器"),
+                ],
+                1,
+            )
+        ],
+    )
+    checks = [line for line in steps.splitlines() if line.startswith("✓ ")]
+    assert len(checks) == len(invoked(workshop)) - 4 + 1, checks
+    assert all(CJK.search(check) for check in checks), checks  # every check speaks Chinese
+    assert checks[-1] == "✓ 导览完成：共 5 步，14 项检查全部通过"
+    assert "✓ 计数从 1 变为 2：Redis 在两次请求之间保存着它" in checks
+    assert "tutorial:" not in result.stdout and "=== Step" not in result.stdout
+    assert "compose.down 会保留这组服务的数据卷：访问计数不会丢失。" in cleanup
+    assert in_order(cleanup, [f"$ invoke {command}\n" for command in CLEANUP[1:]])
+    assert "示例共用的网络" in cleanup
+    assert "Traceback" not in result.stderr
+    assert resources(workshop.project)["containers"] == []
+
+
+def test_a_zh_cn_locale_tells_the_tour_in_chinese_and_errors_stay_english(workshop, resources):
+    environ = workshop.environ(
+        LANG="zh_CN.UTF-8", LC_ALL="", LC_MESSAGES="", HELLO_IMAGE="docker-workshop/absent:never"
+    )
+    del environ["WORKSHOP_LANG"]  # left at its default: the locale decides
+    result = workshop.run("tour", "--quick", timeout=300, env=environ)
+    result.one_line_error("tour step 1/5 (hello) failed", "`invoke hello.run`", "HELLO_IMAGE")
+    assert "=== 第 1/5 步：hello，你的第一个容器 ===" in result.stdout
+    assert "教程：docker run ubuntu /bin/echo 'Hello world'" in result.stdout
+    assert "第 2/5 步" not in result.stdout
+    assert all(not found for found in resources(workshop.project).values())

@@ -14,11 +14,18 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from readmes import READMES, expected_pattern, invoke_commands, sessions  # noqa: E402
+from readmes import CHINESE_READMES, READMES, expected_pattern, invoke_commands, sessions  # noqa: E402
 
 from tasks import ns  # noqa: E402
 
 COMMANDS = [(path.relative_to(ROOT), argv) for path in READMES for argv in invoke_commands(path)]
+# the Chinese READMEs' commands, those their English twins do not already show
+COMMANDS += [
+    (path.relative_to(ROOT), argv)
+    for path in CHINESE_READMES
+    for argv in invoke_commands(path)
+    if argv not in [known for _, known in COMMANDS]
+]
 
 
 def parser() -> Parser:
