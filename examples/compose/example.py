@@ -214,9 +214,11 @@ DEV_BIND = "127.0.0.1"  # development mode never publishes beyond this machine
 
 @task
 def dev(c: Ctx):
-    """Run the stack in development mode until Ctrl-C: saving app.py reloads the server, a changed
-    requirements.txt or Dockerfile rebuilds the image (docker compose watch); Ctrl-C removes the
-    stack's containers and keeps its data (`invoke compose.up` is production mode again)."""
+    """Run the stack in development mode until Ctrl-C: saving app.py reloads the server (docker compose watch).
+
+    A changed requirements.txt or Dockerfile rebuilds the image; Ctrl-C removes the stack's
+    containers and keeps its data (`invoke compose.up` is production mode again).
+    """
     settings = StackSettings.load(c)
     client = c.compose(c.get("WORKSHOP_COMPOSE_FILE"), overrides=(DEV_FILE,))
     check_compose_file(client, c)
