@@ -345,11 +345,12 @@ def hit(c: Ctx):
 
 
 def service_states(c: Ctx) -> dict[str, str]:
-    """Each service of the stack: its health, its state when it has none, or "missing"."""
+    """Each service of the stack: its health while it runs, else its state, or "missing"."""
     states = dict.fromkeys(STACK_SERVICES, "missing")
     for container in project_only(c).compose.ps(all=True):
         service = (container.config.labels or {}).get("com.docker.compose.service", "")
-        health = container.state.health.status if container.state.health else None
+        state = container.state  # a stopped container keeps its last health status: not its health now
+        health = state.health.status if state.running and state.health else None
         states[service] = health or container.state.status or "unknown"
     return states
 
