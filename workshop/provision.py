@@ -43,7 +43,7 @@ from workshop.checks import (
     probe_ports,
     probe_settings,
 )
-from workshop.cli import Ctx, say, task, warn
+from workshop.cli import VERBOSE_HELP, Ctx, say, task, warn
 from workshop.config import PROFILE_VAR, ROOT, STATE_DIR, read_env_file, set_local_value
 from workshop.engine import build_service
 from workshop.errors import WorkshopError, describe_docker_failure
@@ -466,8 +466,8 @@ def refresh_standins(c: Ctx) -> Outcome:
     return Outcome("stand-ins", "ok", "up to date")
 
 
-@task
-def setup(c: Ctx):
+@task(help={"verbose": VERBOSE_HELP})
+def setup(c: Ctx, verbose=False):
     """Check and fix what the examples need: docker CLI, daemon, compose v2, images (idempotent)."""
     setup_settings(c)  # a wrong value stops setup before it changes anything
     outcomes = []

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from invoke import Collection
 from invoke.exceptions import Exit
 
-from workshop.cli import Ctx, Ran, say, task
+from workshop.cli import VERBOSE_HELP, Ctx, Ran, say, task
 from workshop.display import table
 from workshop.engine import copy_output, copy_until_interrupted, ensure_images, holds_port, published, require_engine
 from workshop.errors import WorkshopError, last_line
@@ -153,8 +153,8 @@ def app_publishes(client, settings: StackSettings) -> bool:
     return any(ct.state.running and holds_port(ct, settings.port) for ct in client.compose.ps(services=[APP_SERVICE]))
 
 
-@task(help={"no_cache": "build every layer again, ignoring the build cache"})
-def build(c: Ctx, no_cache=False):
+@task(help={"no_cache": "build every layer again, ignoring the build cache", "verbose": VERBOSE_HELP})
+def build(c: Ctx, no_cache=False, verbose=False):
     """Build the app image (docker compose build app); dependencies are reinstalled only if requirements.txt changed."""
     client = stack(c)
     copy_output(client.compose.build([APP_SERVICE], cache=not no_cache, stream_logs=True), progress=True)
@@ -166,8 +166,8 @@ def port_setting(c: Ctx):
     return c.settings.raw("APP_PORT")
 
 
-@task
-def up(c: Ctx):
+@task(help={"verbose": VERBOSE_HELP})
+def up(c: Ctx, verbose=False):
     """Build what changed, start the stack detached, return when every service is healthy (docker-compose up)."""
     settings = StackSettings.load(c)
     began = start(c, stack(c), settings, settings.bind)
@@ -212,8 +212,8 @@ DEV_FILE = "examples/compose/dev.yml"  # merged on top of WORKSHOP_COMPOSE_FILE 
 DEV_BIND = "127.0.0.1"  # development mode never publishes beyond this machine
 
 
-@task
-def dev(c: Ctx):
+@task(help={"verbose": VERBOSE_HELP})
+def dev(c: Ctx, verbose=False):
     """Run the stack in development mode until Ctrl-C: saving app.py reloads the server (docker compose watch).
 
     A changed requirements.txt or Dockerfile rebuilds the image; Ctrl-C removes the stack's

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from invoke import Collection
 
-from workshop.cli import Ctx, Ran, say, task
+from workshop.cli import VERBOSE_HELP, Ctx, Ran, say, task
 from workshop.config import Settings, Value, check_url
 from workshop.display import duration, table
 from workshop.engine import ContainerFailed, build_service, ensure_network, run_once
@@ -80,8 +80,8 @@ def build_image(c: Ctx) -> tuple[str, str]:
     return versioned, latest
 
 
-@task
-def build(c: Ctx):
+@task(help={"verbose": VERBOSE_HELP})
+def build(c: Ctx, verbose=False):
     """Build the curl image, tagged CURL_IMAGE:CURL_VERSION and :latest (docker build . -t test-curl)."""
     versioned, latest = build_image(c)
     built = c.docker.image.inspect(versioned)
@@ -150,8 +150,13 @@ def container_user(image_user: str) -> tuple[str, tuple[int, int] | None]:
     return f"{uid}:{gid or uid}", (int(uid), int(gid or uid))
 
 
-@task(help={"site_url": "the http(s) URL to fetch (default: SITE_URL from configuration)"})
-def run(c: Ctx, site_url=None):
+@task(
+    help={
+        "site_url": "the http(s) URL to fetch (default: SITE_URL from configuration)",
+        "verbose": VERBOSE_HELP + "; it builds the image if it is missing",
+    }
+)
+def run(c: Ctx, site_url=None, verbose=False):
     """Fetch a URL into CURL_RESULTS_DIR/results with the curl image (docker run --rm -v $(pwd)/vol:/data test-curl)."""
     from python_on_whales.exceptions import DockerException
 
