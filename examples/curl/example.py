@@ -107,22 +107,44 @@ def images(c: Ctx):
 
 def unreachable_example(c: Ctx, url: str) -> str | None:
     """When the URL's host is one of our containers (an example's name setting) and curl could not
-    reach it: which example to start."""
+    reach it: which example to start, or which port it listens on."""
     from urllib.parse import urlsplit
 
     from workshop.settings import container_name
 
-    host = urlsplit(url).hostname
+    parts = urlsplit(url)
+    host = parts.hostname
     for example, service in c.shop.services():
         for name in c.shop.settings_of(example):
             if c.shop.registry[name].check is container_name and c.get(name) == host:
-                container = c.docker.container.list(all=True, filters=[("name", f"^/?{host}$")])
-                if not any(ct.state.running for ct in container):
+                found = c.docker.container.list(all=True, filters=[("name", f"^/?{host}$")])
+                running = [ct for ct in found if ct.state.running]
+                if not running:
                     return (
                         f"{host} is the {example.name} example's container ({name}) and it is not running; "
                         f"start it with `invoke {service.start}`"
                     )
+                return wrong_port(f"{host}, the {example.name} example's container ({name}),", parts, running[0])
     return None
+
+
+def listening_ports(container) -> list[int]:
+    """The TCP ports a container declares (its image's EXPOSE, and the ports it publishes)."""
+    declared = [*(container.config.exposed_ports or {}), *(container.network_settings.ports or {})]
+    return sorted({int(port.split("/")[0]) for port in declared if port.endswith("/tcp")})
+
+
+def wrong_port(who: str, parts, container) -> str | None:
+    """When the URL asks a port the container does not listen on (the tutorial's habit: nginx on
+    80): which port it does listen on, why, and the URL to use; None if the port is one of its own."""
+    asked = parts.port or (443 if parts.scheme == "https" else 80)
+    ports = listening_ports(container)
+    if not ports or asked in ports:
+        return None
+    why = ": it runs as a non-root user, which cannot listen below port 1024" if asked < 1024 else ""
+    fixed = parts._replace(netloc=f"{parts.hostname}:{ports[0]}").geturl()
+    listed = f"port {ports[0]}" if len(ports) == 1 else f"ports {', '.join(map(str, ports))}"
+    return f"{who} listens on {listed}, not {asked}{why}; fetch {fixed}"
 
 
 def curl_error(failed: ContainerFailed) -> str:
