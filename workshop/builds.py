@@ -52,7 +52,7 @@ _FAILURE = re.compile(
     r"-{6,}$| > \[|\d+\.\d+ |Dockerfile:\d+$|\s*(?:>>>)?\s*\d+ \| |(?:ERROR: |target \S+: )?failed to solve"
 )
 # Compose's line when a service's build is over
-_BUILT = re.compile(r"\s*(?P<service>\S+)\s+Built\s*$")
+_BUILT = re.compile(r"\s*(?:Image\s+)?(?P<service>\S+)\s+Built\s*$")
 # the classic builder
 _CLASSIC_STEP = re.compile(r"Step \d+/\d+ : (?P<what>.*)")
 _CLASSIC_TAGGED = re.compile(r"Successfully tagged (?P<image>\S+)")
@@ -142,9 +142,10 @@ class BuildLog:
             return False
         step = _STEP.fullmatch(text)
         if step:
+            # [app internal], [app 2/4], [app dependencies 2/3] (a stage), [app]: the service comes first
             words = step.group("target").split()
             numbered = bool(words) and _NUMBERED.fullmatch(words[-1]) is not None
-            service = " ".join(words[:-1]) if numbered or words[-1:] == ["internal"] else " ".join(words)
+            service = words[0] if words and not _NUMBERED.fullmatch(words[0]) and words[0] != "internal" else ""
             number = text.split(" ", 1)[0]
             self.service_of[number] = service
             build = self.build(service)

@@ -125,6 +125,25 @@ def test_builds_side_by_side_each_get_their_line():
     ]
 
 
+def test_the_stages_of_a_multi_stage_build_are_one_build():
+    text = """\
+#1 [app internal] load build definition from Dockerfile
+#4 [app dependencies 1/3] FROM docker.io/docker-workshop/python:standin
+#5 [app dependencies 2/3] RUN python -m venv /venv
+#5 CACHED
+#6 [app dependencies 3/3] RUN pip install -r requirements.txt
+#6 CACHED
+#7 [app stage-1 2/4] COPY --from=dependencies /venv /venv
+#7 DONE 0.2s
+#8 [app] exporting to image
+#8 naming to docker.io/library/counter:latest done
+#8 DONE 0.1s
+"""
+    _, shown, summaries = read(text)
+    assert shown == []
+    assert summaries == ["built counter:latest in 0.0s (3 steps: 1 run, 2 cached)"]
+
+
 def test_the_classic_builder_is_summarised_too():
     text = """\
 Sending build context to Docker daemon  2.048kB
