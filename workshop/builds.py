@@ -44,8 +44,10 @@ def builds_are_verbose() -> bool:
 _STEP = re.compile(r"#(\d+) \[(?P<target>[^\]]*)\] (?P<what>.*)")
 _CACHED = re.compile(r"#(\d+) CACHED\s*$")
 _OVER = re.compile(r"#(\d+) (?:DONE|ERROR)\b")
+_ERROR = re.compile(r"#\d+ ERROR\b|(?:ERROR: |target \S+: )?failed to solve")
 _NAMING = re.compile(r"#(\d+) naming to (?P<image>\S+)")
 _BUILDKIT = re.compile(r"#\d+(?: |$)")
+_SESSION = re.compile(r"#0 building with ")  # BuildKit begins a new build session
 _NUMBERED = re.compile(r"\d+/\d+")
 # BuildKit's excerpt of a failed step and of its Dockerfile, printed once the build failed
 _FAILURE = re.compile(
@@ -99,21 +101,19 @@ class BuildLog:
     builds: dict[str, Build] = field(default_factory=dict)  # by service ("" when unnamed)
     service_of: dict[str, str] = field(default_factory=dict)  # BuildKit's #N -> its service
     exporting: dict[str, str] = field(default_factory=dict)  # BuildKit's #N naming an image -> its service
-    done: set[str] = field(default_factory=set)
-    started: float = field(default=0.0, init=False)  # when the output began: a build's time counts from it
+    since: float | None = None  # when the build log began (its first line while no build was going on)
+    failed: bool = False  # a step failed: the whole log is for the reader now
+    shown: bool = False  # the whole log has been shown (after a failure)
     _classic_step: str = ""
-
-    def __post_init__(self) -> None:
-        self.started = self.clock()
 
     def now(self) -> float:
         """The clock's time (monotonic seconds)."""
         return self.clock()
 
     def build(self, service: str) -> Build:
-        """The build of ``service`` (the output's builds run side by side, all from its start)."""
+        """The build of ``service``; builds that run side by side all count from the log's first line."""
         if service not in self.builds:
-            self.builds[service] = Build(service, self.started)
+            self.builds[service] = Build(service, self.now() if self.since is None else self.since)
         return self.builds[service]
 
     def feed(self, line: str) -> tuple[bool, list[str]]:
@@ -125,8 +125,13 @@ class BuildLog:
         text = line.rstrip("\r\n")
         if _BUILT.fullmatch(text):
             return True, []
+        if _SESSION.match(text) and (self.failed or not self.builds):
+            self.forget()  # a new build (compose watch rebuilding), after one that ended or failed
         if self.read_buildkit(text) or self.read_classic(text) or (self.log and _FAILURE.match(text)):
             self.log.append(text)
+            self.failed = self.failed or _ERROR.match(text) is not None
+            if self.since is None:
+                self.since = self.now()
             over = _OVER.match(text)
             number = text.split(" ", 1)[0]
             if over and number in self.exporting:
@@ -181,12 +186,23 @@ class BuildLog:
         return text.startswith(_CLASSIC)
 
     def finish(self, service: str | None = None) -> list[str]:
-        """Summaries of the builds that are over: ``service``'s, or (None) every one not yet summarised."""
+        """Summaries of the builds that are over: ``service``'s, or (None) every one not yet
+        summarised that built something. A later build of the same service (compose watch
+        rebuilding it) gets a line of its own."""
         names = [service] if service is not None else list(self.builds)
         lines = []
         for name in names:
-            if name in self.done or (service is not None and name not in self.builds):
-                continue
-            self.done.add(name)
-            lines.append(self.build(name).summary(self.now()))
+            build = self.builds.pop(name, None)
+            if build is not None and (service is not None or build.steps or build.images):
+                lines.append(build.summary(self.now()))
+        if not self.builds:
+            self.forget()  # its log, and its step numbers, which the next build uses again
         return lines
+
+    def forget(self) -> None:
+        """Start afresh: no build going on, no log kept."""
+        self.builds.clear()
+        self.log.clear()
+        self.service_of.clear()
+        self.exporting.clear()
+        self.since, self.failed, self.shown = None, False, False

@@ -405,8 +405,8 @@ def copy_output(
                 continue
             write("stdout" if source == "stdout" and not progress else "stderr", chunk)
     except Exception as exc:
-        if builds is not None and builds.log and not builds_are_verbose() and not interrupted(exc):
-            write("stderr", "".join(f"{line}\n" for line in builds.log).encode())  # the whole log, then the error
+        if builds is not None and builds.log and not (builds_are_verbose() or builds.shown or interrupted(exc)):
+            show_whole_log(builds)  # then the caller's one-line error
         raise
     if builds is not None:
         for line in builds.finish():
@@ -415,8 +415,20 @@ def copy_output(
 
 def show_build_line(builds: BuildLog, chunk: bytes) -> bool:
     """Feed one line of progress output to ``builds``, writing any build summary it completes;
-    True if the line itself is to be shown (not a build's, or builds are verbose)."""
+    True if the line itself is to be shown (not a build's, or builds are verbose). Once a step
+    has failed, the whole log so far is shown, and every line after it."""
     is_build, summaries = builds.feed(chunk.decode(errors="replace"))
     for line in summaries:
         write("stderr", f"{line}\n".encode())
-    return not is_build or builds_are_verbose()
+    if builds_are_verbose() or builds.shown:
+        return True
+    if builds.failed:
+        show_whole_log(builds)  # this line included
+        return False
+    return not is_build
+
+
+def show_whole_log(builds: BuildLog) -> None:
+    """Write the build log kept so far to stderr (once)."""
+    builds.shown = True
+    write("stderr", "".join(f"{line}\n" for line in builds.log).encode())

@@ -13,9 +13,18 @@ from dataclasses import dataclass
 from invoke import Collection
 from invoke.exceptions import Exit
 
+from workshop.builds import BuildLog
 from workshop.cli import VERBOSE_HELP, Ctx, Ran, say, task
 from workshop.display import table
-from workshop.engine import copy_output, copy_until_interrupted, ensure_images, holds_port, published, require_engine
+from workshop.engine import (
+    copy_output,
+    copy_until_interrupted,
+    ensure_images,
+    holds_port,
+    published,
+    require_engine,
+    show_build_line,
+)
 from workshop.errors import WorkshopError, last_line
 from workshop.example import Example, Move, Service, Standin, Step, expect
 from workshop.probe import answer_line, http_url, port_is_free, visit
@@ -278,15 +287,16 @@ def follow(client) -> None:
     ]
     watch, log = children
 
-    def copy(child) -> None:
+    def copy(child, builds: BuildLog | None = None) -> None:
         assert child.stdout is not None
         for line in child.stdout:
-            write_line(line)
+            if builds is None or show_build_line(builds, line):
+                write_line(line)
 
     reader = threading.Thread(target=copy, args=(log,), daemon=True)
     reader.start()
     try:
-        copy(watch)
+        copy(watch, BuildLog())  # a rebuild is one line, as every build (--verbose: its whole log)
         if watch.wait() in (130, -signal.SIGINT):
             raise KeyboardInterrupt  # Ctrl-C reached compose before it reached us
     finally:

@@ -53,8 +53,8 @@ class Clock:
         return self.now
 
 
-def read(text: str, clock: Clock | None = None, advance: float = 0.0) -> tuple[BuildLog, list[str], list[str]]:
-    """Feed ``text`` line by line: (the log, the lines shown as they are, the summaries)."""
+def read(text: str, clock: Clock | None = None, advance: float = 0.0) -> tuple[list[str], list[str], list[str]]:
+    """Feed ``text`` line by line: (the log kept at the end, the lines shown as they are, the summaries)."""
     clock = clock or Clock()
     log = BuildLog(clock=clock)
     shown, summaries = [], []
@@ -64,13 +64,14 @@ def read(text: str, clock: Clock | None = None, advance: float = 0.0) -> tuple[B
         summaries += done
         if not is_build:
             shown.append(line.rstrip("\n"))
-    return log, shown, summaries + log.finish()
+    kept = list(log.log)
+    return kept, shown, summaries + log.finish()
 
 
 def test_one_line_per_build_says_what_how_long_and_how_much_was_cached():
     log, shown, summaries = read(CURL_BUILD, advance=0.5)
     assert shown == []  # every line is the build's
-    assert summaries == ["built test-curl:1.0 in 12.0s (3 steps: 1 run, 2 cached)"]  # 24 lines, 0.5 s apart
+    assert summaries == ["built test-curl:1.0 in 11.5s (3 steps: 1 run, 2 cached)"]  # 24 lines, 0.5 s apart
 
 
 def test_a_build_all_from_the_cache_says_so():
@@ -93,11 +94,13 @@ def test_the_summary_comes_when_the_image_is_named_not_at_the_end_of_the_output(
     assert log.finish() == []  # said once
 
 
-def test_the_whole_log_is_kept_without_blank_lines():
-    log, _, _ = read(CURL_BUILD)
-    assert log.log[0] == '#0 building with "default" instance using docker driver'
-    assert "#5 3.581 Selecting previously unselected package libssl3:amd64." in log.log  # \r\n ends a line too
-    assert log.log[-1] == "#8 DONE 0.1s" and "" not in log.log
+def test_the_log_of_a_build_going_on_is_kept_whole_and_forgotten_once_it_is_over():
+    log, _, _ = read(CURL_BUILD.removesuffix("#8 DONE 0.1s\n"))
+    assert log[0] == '#0 building with "default" instance using docker driver'
+    assert "#5 3.581 Selecting previously unselected package libssl3:amd64." in log  # \r\n ends a line too
+    assert log[-1] == "#8 naming to docker.io/library/test-curl:1.0 done" and "" not in log
+    over, _, _ = read(CURL_BUILD)
+    assert over == []  # a later failure (a container that does not start) is not the build's
 
 
 def test_builds_side_by_side_each_get_their_line():
@@ -144,6 +147,20 @@ def test_the_stages_of_a_multi_stage_build_are_one_build():
     assert summaries == ["built counter:latest in 0.0s (3 steps: 1 run, 2 cached)"]
 
 
+def test_each_rebuild_gets_its_own_line_timed_from_its_own_start():
+    # compose watch rebuilding the app twice, minutes apart, in one stream
+    clock = Clock()
+    log = BuildLog(clock=clock)
+    summaries = []
+    for _ in range(2):
+        clock.now += 300  # idle: watching
+        for line in CURL_BUILD.splitlines(keepends=True):
+            clock.now += 1
+            summaries += log.feed(line)[1]
+    assert summaries == ["built test-curl:1.0 in 23.0s (3 steps: 1 run, 2 cached)"] * 2
+    assert log.finish() == []
+
+
 def test_the_classic_builder_is_summarised_too():
     text = """\
 Sending build context to Docker daemon  2.048kB
@@ -182,14 +199,14 @@ failed to solve: executor failed running [/bin/sh -c apt-get update]: exit code:
 """
     log, shown, _ = read(text)
     assert shown == []
-    assert log.log[-1].startswith("failed to solve:")
+    assert log[-1].startswith("failed to solve:")
 
 
 def test_lines_that_are_not_a_build_pass_through():
     text = " Network demo_default  Created\n\n Container demo-redis-1  Healthy\n------\n"
     log, shown, summaries = read(text)
     assert shown == [" Network demo_default  Created", "", " Container demo-redis-1  Healthy", "------"]
-    assert summaries == [] and log.log == []
+    assert summaries == [] and log == []
 
 
 @pytest.mark.parametrize(
@@ -252,3 +269,21 @@ def test_copy_output_shows_the_whole_log_when_the_build_fails():
     assert lines[0] == '#0 building with "default" instance using docker driver'
     assert lines[-1] == "#6 ERROR: exit code: 1"
     assert not any(line.startswith("built ") for line in lines)
+    assert stderr.count("#0 building with") == 1  # shown once, not again when the exception comes
+
+
+def test_a_failed_rebuild_in_a_stream_that_goes_on_shows_its_log_and_what_follows():
+    # compose watch: a rebuild fails, and watch carries on with the same output
+    from workshop.engine import show_build_line
+
+    failing = CURL_BUILD.split("#6 ")[0] + "#6 [curl 3/4] RUN useradd\n#6 ERROR: exit code: 1\n------\n"
+    log = BuildLog()
+    with captured() as capture:
+        shown = [line for line in failing.splitlines(keepends=True) if show_build_line(log, line.encode())]
+    assert capture.text("stderr").splitlines()[-1] == "#6 ERROR: exit code: 1"
+    assert shown == ["------\n"]  # after the failure, every line as it comes
+    # the next rebuild (its Dockerfile fixed) is one line again
+    with captured() as capture:
+        shown = [line for line in CURL_BUILD.splitlines(keepends=True) if show_build_line(log, line.encode())]
+    assert shown == []
+    assert capture.text("stderr").startswith("built test-curl:1.0 in ")
