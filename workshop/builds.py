@@ -97,14 +97,20 @@ class BuildLog:
     and turns each finished build into one summary line."""
 
     clock: Callable[[], float] = time.monotonic
+    #: time the first build from the output's start: right for one command (Compose may print a
+    #: quick build's log in one burst at its end), not for a stream that waits first (compose watch)
+    timed_from_start: bool = True
     log: list[str] = field(default_factory=list)
     builds: dict[str, Build] = field(default_factory=dict)  # by service ("" when unnamed)
     service_of: dict[str, str] = field(default_factory=dict)  # BuildKit's #N -> its service
     exporting: dict[str, str] = field(default_factory=dict)  # BuildKit's #N naming an image -> its service
-    since: float | None = None  # when the build log began (its first line while no build was going on)
+    since: float | None = None  # when the build going on began
     failed: bool = False  # a step failed: the whole log is for the reader now
     shown: bool = False  # the whole log has been shown (after a failure)
     _classic_step: str = ""
+
+    def __post_init__(self) -> None:
+        self.since = self.clock() if self.timed_from_start else None
 
     def now(self) -> float:
         """The clock's time (monotonic seconds)."""
@@ -125,7 +131,7 @@ class BuildLog:
         text = line.rstrip("\r\n")
         if _BUILT.fullmatch(text):
             return True, []
-        if _SESSION.match(text) and (self.failed or not self.builds):
+        if _SESSION.match(text) and (self.failed or (self.log and not self.builds)):
             self.forget()  # a new build (compose watch rebuilding), after one that ended or failed
         if self.read_buildkit(text) or self.read_classic(text) or (self.log and _FAILURE.match(text)):
             self.log.append(text)
@@ -164,8 +170,9 @@ class BuildLog:
             build = self.build(service)
             if cached and number in build.steps:
                 build.steps[number] = True
-            if naming:
+            if naming and shown_image(naming.group("image")) not in build.images:  # "naming to X", then "... done"
                 build.images.append(shown_image(naming.group("image")))
+            if naming:
                 self.exporting[number] = service
         return True
 

@@ -296,7 +296,7 @@ def follow(client) -> None:
     reader = threading.Thread(target=copy, args=(log,), daemon=True)
     reader.start()
     try:
-        copy(watch, BuildLog())  # a rebuild is one line, as every build (--verbose: its whole log)
+        copy(watch, BuildLog(timed_from_start=False))  # a rebuild is one line (--verbose: its whole log)
         if watch.wait() in (130, -signal.SIGINT):
             raise KeyboardInterrupt  # Ctrl-C reached compose before it reached us
     finally:

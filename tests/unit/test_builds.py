@@ -71,7 +71,23 @@ def read(text: str, clock: Clock | None = None, advance: float = 0.0) -> tuple[l
 def test_one_line_per_build_says_what_how_long_and_how_much_was_cached():
     log, shown, summaries = read(CURL_BUILD, advance=0.5)
     assert shown == []  # every line is the build's
-    assert summaries == ["built test-curl:1.0 in 11.5s (3 steps: 1 run, 2 cached)"]  # 24 lines, 0.5 s apart
+    assert summaries == ["built test-curl:1.0 in 12.0s (3 steps: 1 run, 2 cached)"]  # 24 lines, 0.5 s apart
+
+
+def test_a_build_printed_in_one_burst_is_timed_from_the_start_of_the_output():
+    # Compose may print a quick build's whole log at its end: the wait began with the command
+    clock = Clock()
+    log = BuildLog(clock=clock)
+    clock.now += 0.7
+    summaries = [summary for line in CURL_BUILD.splitlines(keepends=True) for summary in log.feed(line)[1]]
+    assert summaries == ["built test-curl:1.0 in 0.7s (3 steps: 1 run, 2 cached)"]
+
+
+def test_an_image_named_twice_is_named_once():
+    # BuildKit's plain progress may print a step's status twice: "naming to X", then "naming to X done"
+    text = CURL_BUILD.replace("#8 naming to", "#8 naming to docker.io/library/test-curl:1.0\n#8 naming to")
+    _, _, summaries = read(text)
+    assert summaries == ["built test-curl:1.0 in 0.0s (3 steps: 1 run, 2 cached)"]
 
 
 def test_a_build_all_from_the_cache_says_so():
@@ -150,7 +166,7 @@ def test_the_stages_of_a_multi_stage_build_are_one_build():
 def test_each_rebuild_gets_its_own_line_timed_from_its_own_start():
     # compose watch rebuilding the app twice, minutes apart, in one stream
     clock = Clock()
-    log = BuildLog(clock=clock)
+    log = BuildLog(clock=clock, timed_from_start=False)
     summaries = []
     for _ in range(2):
         clock.now += 300  # idle: watching
