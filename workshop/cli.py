@@ -8,7 +8,9 @@
 - a failure the user can act on (bad setting, docker missing, daemon unreachable, ...) ends
   the task with a one-line ``error: ...`` on stderr and exit code 1, never a traceback;
   Ctrl-C ends it quietly with code 130;
-- a numeric option given a word (``--tail abc``) is one line naming the option, exit 1.
+- a numeric option given a word (``--tail abc``) is one line naming the option, exit 1;
+- a task with a ``verbose`` option (``--verbose``, help ``VERBOSE_HELP``) shows the whole log
+  of every build it makes; without it, each build is one line (``workshop.builds``).
 
 ``run_task`` runs a task in this process and returns what it printed, which is how `up`,
 `down` and `tour` use the examples' tasks.
@@ -28,6 +30,7 @@ from invoke import Context, Task
 from invoke.exceptions import Exit, ParseError
 from invoke.parser import Argument
 
+from workshop.builds import VERBOSE_HELP, verbose_builds
 from workshop.console import captured, say, warn
 from workshop.errors import WorkshopError, describe, interrupted, last_line
 
@@ -38,7 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from workshop.engine import Project
     from workshop.example import Workshop
 
-__all__ = ["Ctx", "Ran", "run_task", "say", "task", "warn"]
+__all__ = ["VERBOSE_HELP", "Ctx", "Ran", "run_task", "say", "task", "warn"]
 
 INTERRUPTED = 130
 
@@ -163,7 +166,8 @@ def _guard(body: Callable) -> Callable:
     @functools.wraps(body)
     def guarded(c, *args, **kwargs):
         try:
-            return body(c, *args, **kwargs)
+            with verbose_builds(kwargs.get("verbose") is True):
+                return body(c, *args, **kwargs)
         except KeyboardInterrupt:
             raise Exit(code=INTERRUPTED) from None
         except BrokenPipeError:  # the reader went away (`invoke ... | head`): stop quietly

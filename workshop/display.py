@@ -25,11 +25,17 @@ def container_state(
     started_at: datetime | None,
     finished_at: datetime | None,
     now: datetime | None = None,
+    health: str | None = None,
 ) -> str:
-    """The STATUS column of ``docker ps -a``: 'Up 3 seconds', 'Exited (137) 2 minutes ago', 'Created'."""
+    """The STATUS column of ``docker ps -a``: 'Up 3 seconds (healthy)', 'Exited (137) 2 minutes ago', 'Created'.
+
+    ``health`` is shown only while the container runs: the engine keeps the last health status
+    of a stopped container, but a container that does not run has no health.
+    """
     now = now or datetime.now(timezone.utc)
     if status == "running" and started_at is not None:
-        return f"Up {duration((now - started_at).total_seconds())}"
+        up = f"Up {duration((now - started_at).total_seconds())}"
+        return f"{up} ({health})" if health else up
     if status == "exited" and finished_at is not None:
         return f"Exited ({exit_code}) {duration((now - finished_at).total_seconds())} ago"
     return status.capitalize()

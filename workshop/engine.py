@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from workshop.builds import BuildLog, builds_are_verbose
 from workshop.config import LOCAL_NAME, STATE_DIR
 from workshop.console import write
-from workshop.errors import WorkshopError, interrupted, last_line
+from workshop.errors import WorkshopError, describe_docker_failure, interrupted, last_line
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from python_on_whales import Container, DockerClient
@@ -346,15 +347,23 @@ def ensure_network(client: DockerClient, project: Project) -> str:
 
 def build_service(c: Ctx, file: str | Path, service: str, images: Iterable[str] = ()) -> None:
     """Build one service of one of our compose files (``docker compose build SERVICE``),
-    its log streamed to stderr.
+    one line on stderr (the whole log with --verbose, or when it fails: workshop.builds).
 
     ``docker compose build`` works with and without buildx, which neither python-on-whales'
     ``docker.build`` (buildx only) nor ``legacy_build`` (breaks where buildx is the default) does.
     """
+    from python_on_whales.exceptions import DockerException
+
     client = c.compose(file)  # checks every setting the file interpolates
     require_engine(client)
     ensure_images(c, images)  # what the build starts FROM (setting names)
-    copy_output(client.compose.build([service], stream_logs=True), progress=True)
+    try:
+        copy_output(client.compose.build([service], stream_logs=True), progress=True)
+    except DockerException as exc:
+        if interrupted(exc):
+            raise
+        reason = describe_docker_failure(exc.stderr, exc.return_code)
+        raise WorkshopError(f"building {service} ({file}) failed: {reason}; its log is above") from None
 
 
 def require_engine(client: DockerClient) -> None:
@@ -385,15 +394,49 @@ def copy_output(
     With ``hide_cli_errors``, lines the docker CLI prints about its own failure are dropped:
     the caller turns the resulting exception into one clear line instead; with
     ``show_stderr=False`` all stderr is held back for the caller to report. With ``progress``,
-    everything is progress (a build log) and goes to stderr, keeping stdout for results.
+    everything is progress and goes to stderr, keeping stdout for results; a build's log in it
+    is one line per build unless builds are verbose (workshop.builds), and the whole log when
+    the command fails.
     """
     after_cli_error = False
-    for source, chunk in output:
-        if source == "stderr" and not show_stderr:
-            continue  # kept by python-on-whales for the exception, reported by the caller
-        if progress and any(noise in chunk for noise in COMPOSE_NOISE):
-            continue
-        if hide_cli_errors and source == "stderr" and _is_cli_noise(chunk, after_cli_error):
-            after_cli_error = True
-            continue
-        write("stdout" if source == "stdout" and not progress else "stderr", chunk)
+    builds = BuildLog() if progress else None
+    try:
+        for source, chunk in output:
+            if source == "stderr" and not show_stderr:
+                continue  # kept by python-on-whales for the exception, reported by the caller
+            if progress and any(noise in chunk for noise in COMPOSE_NOISE):
+                continue
+            if hide_cli_errors and source == "stderr" and _is_cli_noise(chunk, after_cli_error):
+                after_cli_error = True
+                continue
+            if builds is not None and not show_build_line(builds, chunk):
+                continue
+            write("stdout" if source == "stdout" and not progress else "stderr", chunk)
+    except Exception as exc:
+        if builds is not None and builds.log and not (builds_are_verbose() or builds.shown or interrupted(exc)):
+            show_whole_log(builds)  # then the caller's one-line error
+        raise
+    if builds is not None:
+        for line in builds.finish():
+            write("stderr", f"{line}\n".encode())
+
+
+def show_build_line(builds: BuildLog, chunk: bytes) -> bool:
+    """Feed one line of progress output to ``builds``, writing any build summary it completes;
+    True if the line itself is to be shown (not a build's, or builds are verbose). Once a step
+    has failed, the whole log so far is shown, and every line after it."""
+    is_build, summaries = builds.feed(chunk.decode(errors="replace"))
+    for line in summaries:
+        write("stderr", f"{line}\n".encode())
+    if builds_are_verbose() or builds.shown:
+        return True
+    if builds.failed:
+        show_whole_log(builds)  # this line included
+        return False
+    return not is_build
+
+
+def show_whole_log(builds: BuildLog) -> None:
+    """Write the build log kept so far to stderr (once)."""
+    builds.shown = True
+    write("stderr", "".join(f"{line}\n" for line in builds.log).encode())

@@ -5,7 +5,9 @@ block, generated from here by `invoke settings --write`; a unit test fails when 
 Every container: a numeric non-root user, a read-only root filesystem (tmpfs only where a
 process must write), ``no-new-privileges``, all capabilities dropped, and memory, CPU and PIDs
 limits from settings: one set for one-off containers (hello, curl) and one for long-running
-services (daemon, nginx, app, redis). The one exception is ``hello.shell`` (see its example).
+services (daemon, nginx, app, redis, the swarm's registry). The exceptions (the README's
+Hardening section names them): ``hello.shell``, and example 5's swarm nodes, each a Docker
+engine in a container, which needs root and capabilities.
 """
 
 from __future__ import annotations

@@ -48,9 +48,8 @@ def collect(client, project: Project) -> list[Resource]:
     found: list[Resource] = []
     for container in client.container.list(all=True, filters=project.filters()):
         state = container.state
-        status = container_state(state.status, state.exit_code, state.started_at, state.finished_at, now)
-        if state.health is not None and state.health.status:
-            status += f" ({state.health.status})"
+        health = state.health.status if state.health is not None else None
+        status = container_state(state.status, state.exit_code, state.started_at, state.finished_at, now, health)
         found.append(
             Resource(
                 example_of(container.config.labels),

@@ -43,13 +43,15 @@ from workshop.checks import (
     probe_ports,
     probe_settings,
 )
-from workshop.cli import Ctx, say, task, warn
+from workshop.cli import VERBOSE_HELP, Ctx, say, task, warn
 from workshop.config import PROFILE_VAR, ROOT, STATE_DIR, read_env_file, set_local_value
 from workshop.engine import build_service
 from workshop.errors import WorkshopError, describe_docker_failure
 
 OFFLINE_PROFILE = "offline"
 DAEMON_WAIT_SECONDS = 90
+#: the stand-in images this run of setup has built: its stand-ins step does not build them again
+_built_this_run: set[str] = set()
 
 
 @dataclass
@@ -307,6 +309,7 @@ def fix_images(c: Ctx) -> str:
         if standin.setting in still:
             say(f"        building the stand-in for {standin.setting}: docker compose build {standin.service}")
             build_service(c, standin.compose_file, standin.service)
+            _built_this_run.add(still[standin.setting])
             actions.append(f"built {still[standin.setting]} ({standin.setting})")
     left = missing_images(c)
     if left:
@@ -449,12 +452,13 @@ def apply(c: Ctx, check: Check) -> Outcome:
 
 def refresh_standins(c: Ctx) -> Outcome:
     """Offline profile: build every stand-in again (a no-op when nothing changed, thanks to the
-    build cache), so a changed Dockerfile or config reaches the image; say which changed."""
+    build cache), so a changed Dockerfile or config reaches the image; say which changed. One
+    the images step built in this run is new already."""
     changed = []
     for standin in c.shop.standins():
         image = c.get(standin.setting)
-        if image != c.get(standin.name_setting):
-            continue  # the profile points elsewhere: not ours to build
+        if image != c.get(standin.name_setting) or image in _built_this_run:
+            continue  # the profile points elsewhere (not ours to build), or built moments ago
         found = c.docker.image.inspect(image) if c.docker.image.exists(image) else None
         if found is not None and not c.project.owns_image(found.config.labels):
             continue  # another project's (or a user's) image of that name: leave it as it is
@@ -467,10 +471,11 @@ def refresh_standins(c: Ctx) -> Outcome:
     return Outcome("stand-ins", "ok", "up to date")
 
 
-@task
-def setup(c: Ctx):
+@task(help={"verbose": VERBOSE_HELP})
+def setup(c: Ctx, verbose=False):
     """Check and fix what the examples need: docker CLI, daemon, compose v2, images (idempotent)."""
     setup_settings(c)  # a wrong value stops setup before it changes anything
+    _built_this_run.clear()
     outcomes = []
     for check in SETUP_CHECKS:
         outcome = apply(c, check)

@@ -19,7 +19,7 @@ import re
 import sys
 from typing import Any
 
-from workshop.cli import INTERRUPTED, Ctx, Ran, run_task, say, task, typed
+from workshop.cli import INTERRUPTED, VERBOSE_HELP, Ctx, Ran, run_task, say, task, typed
 from workshop.errors import ConfigError, WorkshopError, describe
 from workshop.example import CheckFailed, Example, Move
 from workshop.i18n import language, speaking, tr
@@ -151,9 +151,10 @@ def wait_for_enter(number: int, total: int, example: Example) -> None:
         "keep": "leave what the tour started running at the end (default: remove what the tour started)",
         "step": "wait for Enter between steps (needs a terminal)",
         "quick": "skip the steps that take a minute or more (the swarm)",
+        "verbose": VERBOSE_HELP,
     }
 )
-def tour(c: Ctx, keep=False, step=False, quick=False):
+def tour(c: Ctx, keep=False, step=False, quick=False, verbose=False):
     """Walk through the whole tutorial, running and checking every command; cleans up after itself."""
     if step and not sys.stdin.isatty():
         raise WorkshopError(

@@ -13,9 +13,18 @@ from dataclasses import dataclass
 from invoke import Collection
 from invoke.exceptions import Exit
 
-from workshop.cli import Ctx, Ran, say, task
+from workshop.builds import BuildLog
+from workshop.cli import VERBOSE_HELP, Ctx, Ran, say, task
 from workshop.display import table
-from workshop.engine import copy_output, copy_until_interrupted, ensure_images, holds_port, published, require_engine
+from workshop.engine import (
+    copy_output,
+    copy_until_interrupted,
+    ensure_images,
+    holds_port,
+    published,
+    require_engine,
+    show_build_line,
+)
 from workshop.errors import WorkshopError, last_line
 from workshop.example import Example, Move, Service, Standin, Step, expect
 from workshop.i18n import N_, tr
@@ -161,8 +170,8 @@ def app_publishes(client, settings: StackSettings) -> bool:
     return any(ct.state.running and holds_port(ct, settings.port) for ct in client.compose.ps(services=[APP_SERVICE]))
 
 
-@task(help={"no_cache": "build every layer again, ignoring the build cache"})
-def build(c: Ctx, no_cache=False):
+@task(help={"no_cache": "build every layer again, ignoring the build cache", "verbose": VERBOSE_HELP})
+def build(c: Ctx, no_cache=False, verbose=False):
     """Build the app image (docker compose build app); dependencies are reinstalled only if requirements.txt changed."""
     client = stack(c)
     copy_output(client.compose.build([APP_SERVICE], cache=not no_cache, stream_logs=True), progress=True)
@@ -174,8 +183,8 @@ def port_setting(c: Ctx):
     return c.settings.raw("APP_PORT")
 
 
-@task
-def up(c: Ctx):
+@task(help={"verbose": VERBOSE_HELP})
+def up(c: Ctx, verbose=False):
     """Build what changed, start the stack detached, return when every service is healthy (docker-compose up)."""
     settings = StackSettings.load(c)
     began = start(c, stack(c), settings, settings.bind)
@@ -220,11 +229,13 @@ DEV_FILE = "examples/compose/dev.yml"  # merged on top of WORKSHOP_COMPOSE_FILE 
 DEV_BIND = "127.0.0.1"  # development mode never publishes beyond this machine
 
 
-@task
-def dev(c: Ctx):
-    """Run the stack in development mode until Ctrl-C: saving app.py reloads the server, a changed
-    requirements.txt or Dockerfile rebuilds the image (docker compose watch); Ctrl-C removes the
-    stack's containers and keeps its data (`invoke compose.up` is production mode again)."""
+@task(help={"verbose": VERBOSE_HELP})
+def dev(c: Ctx, verbose=False):
+    """Run the stack in development mode until Ctrl-C: saving app.py reloads the server (docker compose watch).
+
+    A changed requirements.txt or Dockerfile rebuilds the image; Ctrl-C removes the stack's
+    containers and keeps its data (`invoke compose.up` is production mode again).
+    """
     settings = StackSettings.load(c)
     client = c.compose(c.get("WORKSHOP_COMPOSE_FILE"), overrides=(DEV_FILE,))
     check_compose_file(client, c)
@@ -284,15 +295,16 @@ def follow(client) -> None:
     ]
     watch, log = children
 
-    def copy(child) -> None:
+    def copy(child, builds: BuildLog | None = None) -> None:
         assert child.stdout is not None
         for line in child.stdout:
-            write_line(line)
+            if builds is None or show_build_line(builds, line):
+                write_line(line)
 
     reader = threading.Thread(target=copy, args=(log,), daemon=True)
     reader.start()
     try:
-        copy(watch)
+        copy(watch, BuildLog(timed_from_start=False))  # a rebuild is one line (--verbose: its whole log)
         if watch.wait() in (130, -signal.SIGINT):
             raise KeyboardInterrupt  # Ctrl-C reached compose before it reached us
     finally:
@@ -351,11 +363,12 @@ def hit(c: Ctx):
 
 
 def service_states(c: Ctx) -> dict[str, str]:
-    """Each service of the stack: its health, its state when it has none, or "missing"."""
+    """Each service of the stack: its health while it runs, else its state, or "missing"."""
     states = dict.fromkeys(STACK_SERVICES, "missing")
     for container in project_only(c).compose.ps(all=True):
         service = (container.config.labels or {}).get("com.docker.compose.service", "")
-        health = container.state.health.status if container.state.health else None
+        state = container.state  # a stopped container keeps its last health status: not its health now
+        health = state.health.status if state.running and state.health else None
         states[service] = health or container.state.status or "unknown"
     return states
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from invoke import Collection
 
-from workshop.cli import Ctx, Ran, say, task
+from workshop.cli import VERBOSE_HELP, Ctx, Ran, say, task
 from workshop.config import Settings, Value, check_url
 from workshop.display import duration, table
 from workshop.engine import ContainerFailed, build_service, ensure_network, run_once
@@ -89,8 +89,8 @@ def build_image(c: Ctx) -> tuple[str, str]:
     return versioned, latest
 
 
-@task
-def build(c: Ctx):
+@task(help={"verbose": VERBOSE_HELP})
+def build(c: Ctx, verbose=False):
     """Build the curl image, tagged CURL_IMAGE:CURL_VERSION and :latest (docker build . -t test-curl)."""
     versioned, latest = build_image(c)
     built = c.docker.image.inspect(versioned)
@@ -116,22 +116,44 @@ def images(c: Ctx):
 
 def unreachable_example(c: Ctx, url: str) -> str | None:
     """When the URL's host is one of our containers (an example's name setting) and curl could not
-    reach it: which example to start."""
+    reach it: which example to start, or which port it listens on."""
     from urllib.parse import urlsplit
 
     from workshop.settings import container_name
 
-    host = urlsplit(url).hostname
+    parts = urlsplit(url)
+    host = parts.hostname
     for example, service in c.shop.services():
         for name in c.shop.settings_of(example):
             if c.shop.registry[name].check is container_name and c.get(name) == host:
-                container = c.docker.container.list(all=True, filters=[("name", f"^/?{host}$")])
-                if not any(ct.state.running for ct in container):
+                found = c.docker.container.list(all=True, filters=[("name", f"^/?{host}$")])
+                running = [ct for ct in found if ct.state.running]
+                if not running:
                     return (
                         f"{host} is the {example.name} example's container ({name}) and it is not running; "
                         f"start it with `invoke {service.start}`"
                     )
+                return wrong_port(f"{host}, the {example.name} example's container ({name}),", parts, running[0])
     return None
+
+
+def listening_ports(container) -> list[int]:
+    """The TCP ports a container declares (its image's EXPOSE, and the ports it publishes)."""
+    declared = [*(container.config.exposed_ports or {}), *(container.network_settings.ports or {})]
+    return sorted({int(port.split("/")[0]) for port in declared if port.endswith("/tcp")})
+
+
+def wrong_port(who: str, parts, container) -> str | None:
+    """When the URL asks a port the container does not listen on (the tutorial's habit: nginx on
+    80): which port it does listen on, why, and the URL to use; None if the port is one of its own."""
+    asked = parts.port or (443 if parts.scheme == "https" else 80)
+    ports = listening_ports(container)
+    if not ports or asked in ports:
+        return None
+    why = ": it runs as a non-root user, which cannot listen below port 1024" if asked < 1024 else ""
+    fixed = parts._replace(netloc=f"{parts.hostname}:{ports[0]}").geturl()
+    listed = f"port {ports[0]}" if len(ports) == 1 else f"ports {', '.join(map(str, ports))}"
+    return f"{who} listens on {listed}, not {asked}{why}; fetch {fixed}"
 
 
 def curl_error(failed: ContainerFailed) -> str:
@@ -159,8 +181,13 @@ def container_user(image_user: str) -> tuple[str, tuple[int, int] | None]:
     return f"{uid}:{gid or uid}", (int(uid), int(gid or uid))
 
 
-@task(help={"site_url": "the http(s) URL to fetch (default: SITE_URL from configuration)"})
-def run(c: Ctx, site_url=None):
+@task(
+    help={
+        "site_url": "the http(s) URL to fetch (default: SITE_URL from configuration)",
+        "verbose": VERBOSE_HELP + "; it builds the image if it is missing",
+    }
+)
+def run(c: Ctx, site_url=None, verbose=False):
     """Fetch a URL into CURL_RESULTS_DIR/results with the curl image (docker run --rm -v $(pwd)/vol:/data test-curl)."""
     from python_on_whales.exceptions import DockerException
 

@@ -1042,9 +1042,11 @@ FINAL = ("completed", "rollback_completed", "paused", "rollback_paused")
     }
 )
 def update(c: Ctx, image="", force=False):
-    """Roll the app out again, replica by replica: build it from the current code (or take --image),
-    push it under a new tag, start each new replica before stopping an old one, and roll back
-    by itself when a new replica fails its health check."""
+    """Roll the app out again, replica by replica, and back by itself if a new replica fails its health check.
+
+    It builds the app from the current code (or takes --image), pushes it under a new tag and
+    starts each new replica before stopping an old one.
+    """
     c.check([setting.name for setting in SETTINGS])
     registry(c)
     boss = require_cluster(c)

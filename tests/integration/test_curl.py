@@ -3,7 +3,9 @@ over the shared network, fail on HTTP errors and on unverifiable TLS, clean up."
 
 from __future__ import annotations
 
+import re
 import subprocess
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,38 @@ def test_build_makes_the_configured_tags_with_our_labels(workshop, docker_client
     ]
 
 
+def test_a_build_is_one_line_and_its_whole_log_only_with_verbose(workshop):
+    name = workshop.env["CURL_IMAGE"]
+    quiet = workshop.run("curl.build", timeout=600).ok()
+    lines = [line for line in quiet.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, quiet.stderr
+    assert re.fullmatch(
+        rf"built {re.escape(name)}:1\.0 in \d+\.\ds \(3 steps(, all cached|: \d run, \d cached)\)", lines[0]
+    )
+    verbose = workshop.run("curl.build", "--verbose", timeout=600).ok()
+    assert re.search(r"^#\d+ \[curl 2/4\] RUN ", verbose.stderr, re.MULTILINE), verbose.stderr
+    assert f"built {name}:1.0 in " in verbose.stderr
+
+
+def test_a_failing_build_shows_its_whole_log_then_one_error_line(workshop, docker_client, tmp_path):
+    # a base image with nothing in it: the Dockerfile's first RUN finds no /bin/sh
+    empty = tmp_path / "empty.tar"
+    with tarfile.open(empty, "w"):
+        pass
+    base = f"{workshop.project}-empty:latest"
+    docker_client.image.import_(empty, tag=base, changes=[f"LABEL io.docker-workshop.built-by={workshop.project}"])
+    result = workshop.run("curl.build", timeout=600, BASE_IMAGE=base)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[-1].startswith("error: building curl (examples/curl/compose.yml) failed: "), lines[-1]
+    assert lines[-1].endswith("its log is above")
+    log = lines[:-1]
+    assert log[0].startswith("#0 building with"), log[0]
+    assert any(re.match(r"#\d+ \[curl 2/4\] RUN apt-get update", line) for line in log), log
+    assert any("/bin/sh" in line and "no such file or directory" in line for line in log), log
+    assert not docker_client.image.exists(f"{workshop.env['CURL_IMAGE']}:1.0")
+
+
 def test_run_fetches_the_nginx_page_by_container_name_into_the_results_file(workshop):
     workshop.run("nginx.up").ok()
     url = f"http://{workshop.env['NGINX_NAME']}:8080/"
@@ -47,6 +81,20 @@ def test_run_fetches_the_nginx_page_by_container_name_into_the_results_file(work
     results_of(workshop).unlink()
     workshop.run("curl.run", SITE_URL=url).ok()
     assert results_of(workshop).read_bytes() == COMMITTED_PAGE.read_bytes()
+
+
+def test_nginx_by_name_without_its_port_says_it_listens_on_8080(workshop):
+    """The tutorial's habit, http://test-nginx/ (port 80): our nginx runs unprivileged, on 8080."""
+    workshop.run("nginx.up").ok()
+    workshop.run("curl.build", timeout=600).ok()
+    name = workshop.env["NGINX_NAME"]
+    result = workshop.run("curl.run", "--site-url", f"http://{name}/", timeout=600)
+    result.one_line_error(
+        f"{name}, the nginx example's container (NGINX_NAME), listens on port 8080, not 80",
+        "non-root",
+        f"fetch http://{name}:8080/",
+    )
+    assert not results_of(workshop).exists()
 
 
 def test_an_http_error_fails_the_run_and_leaves_no_results(workshop):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import urllib.request
@@ -31,6 +32,20 @@ def test_setup_run_again_changes_nothing_and_says_so():
     assert "[fixed]" not in second.stdout and "[ todo]" not in second.stdout
     assert "nothing changed" in second.stdout
     assert first.stdout.count("\n") >= 5
+
+
+def test_setup_builds_each_missing_standin_once(workshop, docker_client):
+    # stand-ins of the test's own names, so they are missing (the user's stay as they are)
+    standins = {kind: f"{workshop.project}-{kind.lower()}:standin" for kind in ("NGINX", "REDIS", "PYTHON")}
+    names = {f"{prefix}{kind}_IMAGE": image for kind, image in standins.items() for prefix in ("", "STANDIN_")}
+    result = workshop.run("setup", timeout=900, **names).ok()
+    assert "[fixed] images:" in result.stdout, result.stdout
+    for image in standins.values():
+        assert docker_client.image.exists(image)
+        builds = [line for line in result.stderr.splitlines() if line.startswith(f"built {image} in ")]
+        assert len(builds) == 1, f"{image} built {len(builds)} times:\n{result.stderr}"
+    assert "[   ok] stand-ins: up to date" in result.stdout
+    assert not re.search(r"^#\d+ ", result.stderr, re.MULTILINE), result.stderr  # no BuildKit log
 
 
 def test_compose_sees_the_same_values_as_the_tasks(workshop):

@@ -98,7 +98,7 @@ def test_the_whole_tour_checks_every_step_then_removes_all_it_started_but_the_da
     assert in_order(cleanup, [f"$ invoke {command}\n" for command in CLEANUP])
     assert "daemon.rm" not in cleanup and "nothing to remove" not in cleanup  # nothing left to say it about
     assert "data kept in volume(s)" in cleanup and "hit count survives" in cleanup
-    assert "Traceback" not in result.stderr and "error:" not in result.stderr  # stderr: build logs only
+    assert "Traceback" not in result.stderr and "error:" not in result.stderr  # stderr: progress, builds
     assert "its last line of output read" in out or "its last 2 lines" in out or "its last 3 lines" in out
     assert "line(s)" not in out  # words match what happened
     assert "shared network" in cleanup and "invoke clean" in cleanup
@@ -110,7 +110,10 @@ def test_the_whole_tour_checks_every_step_then_removes_all_it_started_but_the_da
 
 
 def test_with_keep_nginx_and_the_counter_still_answer_afterwards(workshop, resources):
-    out = workshop.run("tour", "--keep", "--quick", timeout=900).ok().stdout
+    result = workshop.run("tour", "--keep", "--quick", timeout=900).ok()
+    out = result.stdout
+    assert not re.search(r"^#\d+ ", result.stderr, re.MULTILINE), result.stderr  # builds are one line each
+    assert f"built {workshop.env['CURL_IMAGE']}:1.0 in " in result.stderr
     assert "Cleaning up" not in out
     assert "--keep: still running: nginx, compose" in out
     page = get(http_url("127.0.0.1", int(workshop.env["NGINX_PORT"])))

@@ -40,6 +40,28 @@ def test_task_has_help_text(name):
     assert doc and doc.strip()
 
 
+def first_paragraph(doc: str) -> list[str]:
+    """The lines of a docstring up to its first blank line, stripped."""
+    lines = [line.strip() for line in doc.strip().splitlines()]
+    return lines[: lines.index("")] if "" in lines else lines
+
+
+@pytest.mark.parametrize("name", ALL_TASKS)
+def test_first_docstring_line_stands_alone_in_list(name):
+    # `invoke --list` shows only the first line: it must be the whole first paragraph, a sentence
+    paragraph = first_paragraph(tasks.ns[name].__doc__ or "")
+    assert len(paragraph) == 1, f"{name}: the first paragraph spans {len(paragraph)} lines: {paragraph}"
+    assert paragraph[0].endswith("."), f"{name}: {paragraph[0]!r} does not end with a full stop"
+
+
+def test_first_paragraph_rule_catches_a_wrapped_line():
+    assert first_paragraph("Run it until Ctrl-C: saving reloads, a changed\n    file rebuilds.") == [
+        "Run it until Ctrl-C: saving reloads, a changed",
+        "file rebuilds.",
+    ]
+    assert first_paragraph("One line.\n\n    More.") == ["One line."]
+
+
 @pytest.mark.parametrize("name", ALL_TASKS)
 def test_every_task_argument_has_help(name):
     # Read the help dict, not get_arguments(): invoke pops help entries as it builds Arguments.

@@ -47,6 +47,22 @@ def test_exited_container_shows_code_and_age():
     assert state == "Exited (137) 2 minutes ago"
 
 
+def test_running_container_shows_its_health():
+    state = container_state("running", 0, NOW - timedelta(minutes=5), None, now=NOW, health="healthy")
+    assert state == "Up 5 minutes (healthy)"
+
+
+@pytest.mark.parametrize("status", ["exited", "created", "paused", "restarting", "dead"])
+def test_a_container_that_does_not_run_has_no_health(status):
+    # after the engine died: the engine kept "unhealthy" from the container's last check
+    state = container_state(
+        status, 143, NOW - timedelta(hours=1), NOW - timedelta(minutes=3), now=NOW, health="unhealthy"
+    )
+    assert "healthy" not in state
+    if status == "exited":
+        assert state == "Exited (143) 3 minutes ago"
+
+
 def test_exited_container_with_code_zero():
     assert container_state("exited", 0, None, NOW - timedelta(days=2), now=NOW) == "Exited (0) 2 days ago"
 
