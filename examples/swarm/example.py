@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from invoke import Collection
 
-from workshop.cli import Ctx, Ran, say, task
+from workshop.cli import VERBOSE_HELP, Ctx, Ran, say, task
 from workshop.config import STATE_DIR, Settings
 from workshop.display import table
 from workshop.engine import build_service, claim_container, copy_output, copy_until_interrupted
@@ -540,8 +540,9 @@ def shrink(c: Ctx, there: dict[int, Any], count: int) -> None:
             container.remove(force=True, volumes=True)
 
 
-@task(help={"nodes": "how many nodes (default: SWARM_NODES); the cluster grows or shrinks to it"})
-def up(c: Ctx, nodes=None):
+@task(help={"nodes": "how many nodes (default: SWARM_NODES); the cluster grows or shrinks to it",
+            "verbose": VERBOSE_HELP})  # fmt: skip
+def up(c: Ctx, nodes=None, verbose=False):
     """Start or resume the workshop's swarm: node containers (the first the manager) and its registry."""
     c.check([setting.name for setting in SETTINGS])  # before anything is built or started
     if yours(c):
@@ -868,8 +869,8 @@ def engine_host(url: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-@task
-def deploy(c: Ctx):
+@task(help={"verbose": VERBOSE_HELP})
+def deploy(c: Ctx, verbose=False):
     """Deploy example 4's stack to the swarm: push its images to the cluster's registry, deploy, wait until healthy."""
     c.check([setting.name for setting in SETTINGS])
     registry(c)  # SWARM_REGISTRY fits SWARM_MANAGER, before the engine is asked anything
@@ -1039,9 +1040,10 @@ FINAL = ("completed", "rollback_completed", "paused", "rollback_paused")
     help={
         "image": "roll out this local image instead of one built from the current code",
         "force": "roll every replica again even when the image did not change (a restart, one by one)",
+        "verbose": VERBOSE_HELP,
     }
 )
-def update(c: Ctx, image="", force=False):
+def update(c: Ctx, image="", force=False, verbose=False):
     """Roll the app out again, replica by replica, and back by itself if a new replica fails its health check.
 
     It builds the app from the current code (or takes --image), pushes it under a new tag and
