@@ -59,7 +59,8 @@ def restart_engine(client: DockerClient) -> None:
     running = client.container.list(filters=[("label", f"io.docker-workshop.project={PROJECT}")])
     client.container.stop(running, time=10)
     for container in running:
-        if container.host_config.restart_policy.name in ("always", "unless-stopped"):
+        policy = container.host_config.restart_policy
+        if policy is not None and policy.name in ("always", "unless-stopped"):
             container.start()
 
 
@@ -81,8 +82,10 @@ def main(rounds: int) -> None:
             restart_engine(client)
             took.append(invoke("up"))
             assert serves(), "the stack does not answer 200 right after `invoke up`"
-        print(f"`invoke up` after an engine restart: median {statistics.median(took):.1f}s, "
-              f"min {min(took):.1f}s, max {max(took):.1f}s over {rounds} round(s); the stack answered 200 at its end")  # fmt: skip
+        print(
+            f"`invoke up` after an engine restart: median {statistics.median(took):.1f}s, min {min(took):.1f}s, "
+            f"max {max(took):.1f}s over {rounds} round(s); the stack answered 200 at its end"
+        )
     finally:
         for args in (("swarm.down", "--volumes"), ("down", "--volumes"), ("clean", "--volumes")):
             subprocess.run([sys.executable, "-m", "invoke", *args], cwd=ROOT, capture_output=True)
