@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from workshop.config import Settings  # noqa: E402
+from workshop.config import STATE_DIR, Settings  # noqa: E402
 from workshop.engine import Project  # noqa: E402
 from workshop.errors import describe_docker_failure  # noqa: E402
 
@@ -67,20 +67,48 @@ def made_by_a_test(labels: dict | None) -> bool:
     )
 
 
+def workshop_folder(folder: Path) -> list[str]:
+    """Every file and folder under ``folder`` (the workshop's .workshop/), relative to it, folders
+    ending in "/"; none when it does not exist. Names only, not contents: the logs there (setup's,
+    dockerd's) legitimately grow while the suite runs, but nothing may appear or disappear."""
+    if not folder.is_dir():
+        return []
+    return sorted(f"{path.relative_to(folder)}{'/' if path.is_dir() else ''}" for path in folder.rglob("*"))
+
+
 def user_resources() -> dict[str, object]:
-    """Everything on the engine a test did not make, and the repository's .env, as comparable values."""
+    """Everything on the engine a test did not make (images with all their tags), the repository's
+    .env and the names in its .workshop/ folder, as comparable values."""
     from python_on_whales import DockerClient
 
     client = DockerClient()
     env = ROOT / ".env"
     containers = [c for c in client.container.list(all=True) if not made_by_a_test(c.config.labels)]
+    images = [i for i in client.image.list(all=True) if not made_by_a_test(i.config.labels)]
     return {
         "containers": sorted((c.id, c.name, c.state.status) for c in containers),
-        "images": sorted(i.id for i in client.image.list(all=True) if not made_by_a_test(i.config.labels)),
+        "images": sorted((i.id, tuple(sorted(i.repo_tags or []))) for i in images),
         "volumes": sorted(v.name for v in client.volume.list() if not made_by_a_test(v.labels)),
-        "networks": sorted(n.id for n in client.network.list() if not made_by_a_test(n.labels)),
+        "networks": sorted((n.id, n.name) for n in client.network.list() if not made_by_a_test(n.labels)),
         ".env": env.read_bytes() if env.exists() else None,
+        ".workshop/": workshop_folder(STATE_DIR),
     }
+
+
+def differences(before: dict[str, object], after: dict[str, object]) -> list[str]:
+    """One line per kind of thing that differs between two ``user_resources()``: what is gone and
+    what is new (an image whose tags changed is both: gone with its old tags, new with its new)."""
+    found = []
+    for kind, was in before.items():
+        now = after.get(kind)
+        if was == now:
+            continue
+        if not isinstance(was, list) or not isinstance(now, list):
+            found.append(f"the suite changed the user's {kind}")
+            continue
+        gone, new = [x for x in was if x not in now], [x for x in now if x not in was]
+        found.append(f"the suite changed the user's {kind}: gone: {gone}; new: {new}")
+    return found
 
 
 def runs_integration(session) -> bool:
@@ -96,23 +124,18 @@ def pytest_sessionstart(session):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """After the integration tests: the user's containers, images (by id), volumes, networks and
-    .env are exactly as before; if not, the run fails, saying what changed."""
+    """After the integration tests: the user's containers, images (with every tag), volumes,
+    networks, .env and .workshop/ folder are exactly as before; if not, the run fails, saying
+    what changed."""
     before = _SNAPSHOT.get("before")
     if before is None:
         return
-    after = user_resources()
-    changed = {kind: (before[kind], after[kind]) for kind in before if before[kind] != after[kind]}
+    changed = differences(before, user_resources())
     if changed:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        for kind, (was, now) in changed.items():
-            detail = (
-                "changed"
-                if kind == ".env"
-                else f"gone: {sorted(set(was) - set(now))}; new: {sorted(set(now) - set(was))}"
-            )
+        for line in changed:
             if reporter:
-                reporter.write_line(f"FAILED the suite changed the user's {kind}: {detail}", red=True)
+                reporter.write_line(f"FAILED {line}", red=True)
         session.exitstatus = 1
 
 

@@ -7,6 +7,7 @@ second, which ``invoke --list`` should not pay.
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from collections.abc import Iterable
@@ -301,7 +302,8 @@ def remove_container(client: DockerClient, project: Project, example: str, name:
 
 @contextmanager
 def host_lock(name: str):
-    """Serialise a check-then-create across our own tasks on this machine (a file lock)."""
+    """Serialise a check-then-create across our own tasks on this machine (a file lock); the
+    lock file is there only while someone holds or waits for it."""
     import fcntl
 
     folder = STATE_DIR
@@ -309,12 +311,29 @@ def host_lock(name: str):
         folder.mkdir(exist_ok=True)
     except OSError:
         folder = Path(tempfile.gettempdir())
-    with open(folder / f"{name}.lock", "w") as handle:
+    path = folder / f"{name}.lock"
+    while True:
+        handle = open(path, "a")  # noqa: SIM115 - closed below, after the unlink
         fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        if same_file(handle, path):
+            break
+        handle.close()  # its holder removed it as we waited: lock the file now at ``path``
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)  # while still locked: a waiter on this file sees it went, and retries
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def same_file(handle, path: Path) -> bool:
+    """True if the open ``handle`` is the file at ``path`` now (not one removed meanwhile)."""
+    try:
+        there = path.stat()
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(handle.fileno())
+    return (there.st_dev, there.st_ino) == (mine.st_dev, mine.st_ino)
 
 
 def ensure_network(client: DockerClient, project: Project) -> str:

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
 from workshop.cli import Ctx, Ran, run_task, say, task
+from workshop.confirm import confirm, gone_from, report
 from workshop.errors import WorkshopError
 from workshop.example import Service
 
@@ -77,8 +78,14 @@ def up(c: Ctx):
         say("all up; `invoke down` stops them")
 
 
-@task(help={"volumes": "also delete the data the examples keep in volumes (the hit counts, the swarm's registry)"})
-def down(c: Ctx, volumes=False):
+@task(
+    help={
+        "volumes": "also delete the data the examples keep in volumes (the hit counts, the swarm's registry); "
+        "asks first on a terminal",
+        "yes": "with --volumes: delete without asking",
+    }
+)
+def down(c: Ctx, volumes=False, yes=False):
     """Stop every long-running example side by side (the swarm keeps its state); data stays unless --volumes."""
     services = c.shop.services()
     there = {example.name for example, _ in services if has_containers(c, example)}
@@ -86,27 +93,35 @@ def down(c: Ctx, volumes=False):
     with_data = {
         example.name for example, _ in services if volumes and example.name in deletes and has_data(c, example)
     }
-    if with_data:  # a volume outlives its example's containers
-        there |= with_data
-        say(f"--volumes: the data of {', '.join(sorted(with_data))} is deleted too; the hit count is lost")
+    there |= with_data  # a volume outlives its example's containers
     if not there:
         say("nothing is running; nothing to do")
         return
+    doomed = c.shop.data(c, with_data) if with_data else []
+    confirm(c.project.name, doomed, yes, "invoke down --volumes")  # once, for every example
+    if with_data:
+        say(f"--volumes: the data of {', '.join(sorted(with_data))} is deleted too; the hit count is lost")
     commands, words = {}, {}
     for example, service in services:
         if example.name not in there:
             continue
         if volumes and service.purge:
-            commands[example.name], words[example.name] = service.purge, "removed"
+            task_name, purge_options = service.purge
+            commands[example.name] = (task_name, {**purge_options, "yes": True})  # asked above
+            words[example.name] = "removed"
             continue
         options = dict(service.stop_options)
         if volumes and service.volumes_option:
             options[service.volumes_option] = True
+            options["yes"] = True  # asked above
         commands[example.name] = (service.stop, options)
         words[example.name] = "stopped" if service.purge else "removed"
     say(f"stopping {', '.join(commands)}" + (" side by side" if len(commands) > 1 else ""))
     for example, _ in services:
         if example.name not in there:
             say(f"{example.name:<8} {'not running':<12} nothing to do")
-    run_side_by_side(c, commands, words)
+    try:
+        run_side_by_side(c, commands, words)
+    finally:
+        report(doomed, gone_from(c.docker))
     say("all down")

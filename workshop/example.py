@@ -15,12 +15,14 @@ interface:
   is up;
 - ``tour``: its step of `invoke tour`;
 - ``files``: files of the user's machine it writes, which `clean --volumes` deletes;
-- ``condition``: a one-line note `status` shows about it (stopped, unfinished), or None.
+- ``condition``: a one-line note `status` shows about it (stopped, unfinished), or None;
+- ``data``: what its volumes (and other data a `--volumes` deletes) hold, for the question
+  `--volumes` asks first (workshop.confirm).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +33,7 @@ from workshop.settings import CORE, Registry, Setting
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from workshop.cli import Ctx, Ran
+    from workshop.confirm import Data
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,8 @@ class Service:
     stop: str
     stop_options: dict[str, Any] = field(default_factory=dict)
     is_up: Callable[[Ctx], bool] | None = None
-    volumes_option: str | None = None  # the stop option that also deletes its data
+    volumes_option: str | None = None  # the stop option that also deletes its data (a stop task with one,
+    # and a purge task, also take ``yes``, which skips its question: `invoke down` asks once for all)
     exists: Callable[[Ctx], bool] | None = None  # given: `up` only resumes it, never makes it
     purge: tuple[str, dict[str, Any]] | None = None  # the task `down --volumes` runs instead of stop
 
@@ -111,6 +115,7 @@ class Example:
     tour: Step | None = None
     files: Callable[[Ctx], list[Path]] | None = None
     condition: Callable[[Ctx], str | None] | None = None  # a note `status` shows (e.g. unfinished)
+    data: Callable[[Ctx], list[Data]] | None = None  # what its data holds, read now (workshop.confirm)
 
 
 @dataclass
@@ -164,6 +169,15 @@ class Workshop:
     def standins(self) -> list[Standin]:
         """Every offline stand-in the examples know how to build."""
         return [standin for example in self.examples for standin in example.standins]
+
+    def data(self, c: Ctx, examples: Iterable[str] | None = None) -> list[Data]:
+        """What the examples' data holds now (of the examples named ``examples``, or all)."""
+        return [
+            each
+            for example in self.examples
+            if example.data is not None and (examples is None or example.name in examples)
+            for each in example.data(c)
+        ]
 
     def compose_files(self) -> list[str]:
         """Every compose file the examples drive."""

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from workshop.cli import Ctx, say, task
+from workshop.confirm import Data, confirm, describe_volumes
 from workshop.display import container_state, duration, table
 from workshop.engine import Project, published
 from workshop.errors import ConfigError, WorkshopError, last_line
@@ -114,6 +115,15 @@ def example_files(c: Ctx) -> list[Path]:
     return [path for example in c.shop.examples if example.files for path in example.files(c)]
 
 
+def data_in(c: Ctx, plan: list[Resource], files: list[Path]) -> list[Data]:
+    """The volumes in ``plan`` and the ``files``, with what each holds (as the examples describe it)."""
+    volumes = [r for r in plan if r.kind == "volume"]
+    known = c.shop.data(c, {r.example for r in volumes}) if volumes else []
+    example = {r.name: r.example for r in volumes}
+    described = describe_volumes(example, known, lambda name: f"data of the {example[name]} example")
+    return described + [Data("file", str(path), "example 3's results: the pages curl fetched") for path in files]
+
+
 def removal_plan(found: list[Resource], volumes: bool, setup_images: bool) -> list[Resource]:
     """What `clean` removes, in a safe order: containers, networks, our images (children
     before the base they are built on), then volumes if asked."""
@@ -146,14 +156,19 @@ def remove(client, resource: Resource) -> None:
         "volumes": "also delete volumes (the data) and example 3's results file",
         "dry_run": "only list what would be removed",
         "setup_images": "also remove the base and stand-in images `invoke setup` built (setup makes them again)",
+        "yes": "with --volumes: delete the data without asking",
     }
 )
-def clean(c: Ctx, volumes=False, dry_run=False, setup_images=False):
+def clean(c: Ctx, volumes=False, dry_run=False, setup_images=False, yes=False):
     """Remove everything this project created (by its labels), and nothing else; data only with --volumes."""
     project, client = c.project, c.docker
     found = collect(client, project)
     plan = removal_plan(found, volumes, setup_images)
     files = example_files(c) if volumes else []
+    doomed = data_in(c, plan, files) if volumes else []
+    if not dry_run:
+        confirm(project.name, doomed, yes, "invoke clean --volumes")
+    holds = {(each.kind, each.name): each.holds for each in doomed}
     verb = "would remove" if dry_run else "removed"
     from python_on_whales.exceptions import DockerException
 
@@ -165,11 +180,12 @@ def clean(c: Ctx, volumes=False, dry_run=False, setup_images=False):
         except DockerException as exc:
             failed.append(f"{resource.kind} {resource.name}: {last_line(exc.stderr)}")
             continue
-        say(f"{verb} {resource.kind} {resource.name} ({resource.example})")
+        held = holds.get((resource.kind, resource.name))
+        say(f"{verb} {resource.kind} {resource.name} ({resource.example}{f': {held}' if held else ''})")
     for path in files:
         if not dry_run:
             path.unlink(missing_ok=True)
-        say(f"{verb} file {path}")
+        say(f"{verb} file {path} ({holds[('file', str(path))]})")
     kept = [r for r in found if r not in plan]
     total = len(plan) + len(files)
     if total == 0:

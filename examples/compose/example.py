@@ -15,6 +15,7 @@ from invoke.exceptions import Exit
 
 from workshop.builds import BuildLog
 from workshop.cli import VERBOSE_HELP, Ctx, Ran, say, task
+from workshop.confirm import Data, confirm, gone_from, report
 from workshop.display import table
 from workshop.engine import (
     copy_output,
@@ -373,8 +374,13 @@ def service_states(c: Ctx) -> dict[str, str]:
     return states
 
 
-@task(help={"volumes": "also delete the stack's volumes: the hit count is lost"})
-def down(c: Ctx, volumes=False):
+@task(
+    help={
+        "volumes": "also delete the stack's volumes: the hit count is lost (asks first on a terminal)",
+        "yes": "with --volumes: delete without asking",
+    }
+)
+def down(c: Ctx, volumes=False, yes=False):
     """Stop and remove the stack's containers and network; the data volume stays unless --volumes."""
     client = project_only(c)
     require_engine(client)
@@ -383,13 +389,38 @@ def down(c: Ctx, volumes=False):
         kept = f"; data kept in volume(s) {', '.join(names)}" if names else ""
         say(f"the stack is not running: nothing to remove{kept}")
         return
+    doomed = stack_data(c) if volumes else []
+    confirm(c.project.name, doomed, yes, "invoke compose.down --volumes")
     copy_output(client.compose.down(volumes=volumes, remove_orphans=True, stream_logs=True), progress=True)
     if volumes and names:
-        say(f"stack removed; deleted volume(s) {', '.join(names)}: the data is gone")
+        report(doomed, gone_from(c.docker))
+        say("stack removed; the data is gone")
     elif names:
         say(f"stack removed; data kept in volume(s) {', '.join(names)} (`invoke compose.down --volumes` deletes it)")
     else:
         say("stack removed; it had no volumes")
+
+
+def stack_data(c: Ctx) -> list[Data]:
+    """The stack's volumes and what they hold (the hit count, read from the running Redis)."""
+    volumes = stack_volumes(c)
+    return [Data("volume", v.name, f"the stack's Redis data, {hit_count_now(c)}") for v in volumes] if volumes else []
+
+
+def hit_count_now(c: Ctx) -> str:
+    """The hit count as the running Redis holds it, in words; or why it could not be read."""
+    from python_on_whales.exceptions import DockerException
+
+    running = [ct for ct in project_only(c).compose.ps(services=["redis"]) if ct.state.running]
+    if not running:
+        return "the hit count (not read: Redis is not running)"
+    command = [str(word) for word in running[0].config.cmd or []]
+    port = command[command.index("--port") + 1] if "--port" in command[:-1] else "6379"
+    try:
+        value = str(c.docker.container.execute(running[0], ["redis-cli", "-p", port, "get", "hits"])).strip()
+    except DockerException as exc:
+        return f"the hit count (could not be read: {last_line(exc.stderr) or 'redis-cli failed'})"
+    return f"the hit count, {value}" if value.isdigit() else "no hit counted yet"
 
 
 def stack_volumes(c: Ctx):
@@ -623,6 +654,7 @@ compose = Example(
     ),
     compose_files=(COMPOSE_FILE, DEV_FILE, STANDINS_FILE),
     service=Service(start="compose.up", stop="compose.down", is_up=is_up, volumes_option="volumes"),
+    data=stack_data,
     tour=Step(
         N_("connecting containers"),
         N_(

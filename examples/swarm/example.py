@@ -27,6 +27,7 @@ from invoke import Collection
 
 from workshop.cli import VERBOSE_HELP, Ctx, Ran, say, task
 from workshop.config import STATE_DIR, Settings
+from workshop.confirm import Data, confirm, gone_from, report
 from workshop.display import table
 from workshop.engine import build_service, claim_container, copy_output, copy_until_interrupted
 from workshop.errors import WorkshopError
@@ -622,31 +623,95 @@ def exists(c: Ctx) -> bool:
     return not yours(c) and (bool(nodes_there(c)) or registry_container(c) is not None)
 
 
-@task(help={"volumes": "also delete the registry's volume (the pushed images)"})
-def down(c: Ctx, volumes=False):
+@task(
+    help={
+        "volumes": "also delete the registry's volume (the pushed images); asks first on a terminal",
+        "yes": "with --volumes: delete without asking",
+    }
+)
+def down(c: Ctx, volumes=False, yes=False):
     """Remove the workshop's swarm: every node (with the stack on it) and the registry."""
     there = nodes_there(c)
     registry = registry_container(c)
     if not there and registry is None:
-        shutil.rmtree(state(c), ignore_errors=True)  # what a deploy to a swarm of yours left: the stack file
+        forget_state(c)  # what a deploy to a swarm of yours left: the stack file
         say("no swarm; nothing to remove")
         return
+    doomed = swarm_data(c) if volumes else []
+    confirm(c.project.name, doomed, yes, "invoke swarm.down --volumes")
     for container in there.values():
         container.remove(force=True, volumes=True)
     if registry is not None:
         registry.remove(force=True, volumes=False)
     for net in c.docker.network.list(filters=c.project.filters(EXAMPLE)):
         net.remove()
-    shutil.rmtree(state(c), ignore_errors=True)  # the manager's socket folder, the stack file
-    deleted = []
+    forget_state(c)  # the manager's socket folder, the stack file
     if volumes:
         for volume in c.docker.volume.list(filters=c.project.filters(EXAMPLE)):
             volume.remove()
-            deleted.append(volume.name)
-    say(
-        f"removed the swarm ({len(there)} node(s) and the registry)"
-        + (f"; deleted volume(s) {', '.join(deleted)}" if deleted else "")
-    )
+    report(doomed, gone_from(c.docker))
+    say(f"removed the swarm ({len(there)} node(s) and the registry)")
+
+
+def forget_state(c: Ctx) -> None:
+    """Remove our folder for this cluster, and the swarm folder above it once it holds no other."""
+    shutil.rmtree(state(c), ignore_errors=True)
+    try:
+        state(c).parent.rmdir()
+    except OSError:  # another project's cluster is there (or it was never made)
+        pass
+
+
+def swarm_data(c: Ctx) -> list[Data]:
+    """What `swarm.down --volumes` deletes: the registry's volume (the pushed images), and the
+    nodes' engines, which hold the stack's Redis data (they go with the nodes, --volumes or not)."""
+    found = [
+        Data("volume", v.name, f"the cluster registry's pushed images{pushed_images(c)}")
+        if v.name == f"{registry_name(c)}-data"
+        else Data("volume", v.name, "data of the swarm example")
+        for v in c.docker.volume.list(filters=c.project.filters(EXAMPLE))
+    ]
+    there = nodes_there(c)
+    if there:
+        names = ", ".join(ct.name for _, ct in sorted(there.items()))
+        found.append(Data("node", names, f"each node's engine, with the stack's Redis data: {swarm_hit_count(there)}"))
+    return found
+
+
+def pushed_images(c: Ctx) -> str:
+    """`` (counter, redis, ...)`` as the running registry lists them, or why they could not be read."""
+    from workshop.engine import published
+    from workshop.probe import get
+
+    container = registry_container(c)
+    if container is None or not container.state.running:
+        return " (not listed: the registry is not running)"
+    for each in published(container):
+        try:
+            listed = json.loads(get(http_url(each.host_ip, each.host_port, "/v2/_catalog"), timeout=3).body)
+            return f" ({', '.join(listed.get('repositories') or []) or 'none yet'})"
+        except (OSError, ValueError, AttributeError):
+            continue
+    return " (not listed: the registry does not answer)"
+
+
+def swarm_hit_count(there: dict[int, Any]) -> str:
+    """The swarm's hit count, read from Redis inside whichever running node runs it."""
+    from python_on_whales.exceptions import DockerException
+
+    service, cmd = '{{.ID}} {{.Label "com.docker.swarm.service.name"}}', "{{json .Config.Cmd}}"
+    for container in (ct for _, ct in sorted(there.items()) if ct.state.running):
+        try:
+            listed = str(container.execute(["docker", "ps", "--format", service]))
+            for ident in [line.split()[0] for line in listed.splitlines() if line.endswith("_redis")]:
+                command = json.loads(str(container.execute(["docker", "inspect", "--format", cmd, ident])))
+                port = command[command.index("--port") + 1] if "--port" in command[:-1] else "6379"
+                value = str(container.execute(["docker", "exec", ident, "redis-cli", "-p", port, "get", "hits"]))
+                value = value.strip()
+                return f"the hit count, {value} (in {container.name})" if value.isdigit() else "no hit counted yet"
+        except (DockerException, ValueError):
+            continue
+    return "the hit count (not read: no running node runs Redis)"
 
 
 # -- the stack ---------------------------------------------------------------------------------------
@@ -689,11 +754,13 @@ def require_cluster(c: Ctx) -> DockerClient:
 
 def push(c: Ctx, local: str, repository: str) -> str:
     """Push ``local`` to the registry under a content-addressed tag; return that reference (the
-    nodes pull it by the same name)."""
+    nodes pull it by the same name). The tag is added to ``local`` only for the push, then taken
+    off again: the image keeps exactly the names it had."""
     from python_on_whales.exceptions import DockerException
 
-    tag = c.docker.image.inspect(local).id.removeprefix("sha256:")[:12]
-    pushed = f"{registry(c)}/{repository}:{tag}"
+    image = c.docker.image.inspect(local)
+    pushed = f"{registry(c)}/{repository}:{image.id.removeprefix('sha256:')[:12]}"
+    added = pushed not in (image.repo_tags or [])
     c.docker.image.tag(local, pushed)
     try:
         c.docker.image.push(pushed, quiet=True)
@@ -704,6 +771,9 @@ def push(c: Ctx, local: str, repository: str) -> str:
             f"pushing {pushed} failed ({detail[-1] if detail else 'no answer'}); check {setting}"
             + ("" if yours(c) else ", or restart the cluster's registry with `invoke swarm.up`")
         ) from None
+    finally:
+        if added and set(c.docker.image.inspect(pushed).repo_tags or []) - {pushed}:
+            c.docker.image.remove(pushed)  # a second name: only the name goes, never the image
     return pushed
 
 
@@ -1304,6 +1374,7 @@ swarm = Example(
         start="swarm.up", stop="swarm.stop", is_up=is_up, exists=exists, purge=("swarm.down", {"volumes": True})
     ),
     condition=condition,
+    data=swarm_data,
     tour=Step(
         N_("scale out on a swarm"),
         N_(
@@ -1322,7 +1393,7 @@ swarm = Example(
             Move(N_("open the stack's URL"), "stack.hit", hit_counted),
             Move(N_("open it again"), "stack.hit", hit_counted),
         ),
-        cleanup=("swarm.down", {"volumes": True}),
+        cleanup=("swarm.down", {"volumes": True, "yes": True}),  # only a cluster the tour made
         present=lambda c: bool(nodes_there(c)),
         slow=True,
     ),
