@@ -7,10 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import ROOT, Workshop
 from engine_state import ours
 from terminal import Session, answered
-
-from conftest import ROOT, Workshop
 
 pytestmark = pytest.mark.integration
 
