@@ -95,6 +95,20 @@ def user_resources() -> dict[str, object]:
     }
 
 
+def read_user_resources(attempts: int = 5) -> dict[str, object]:
+    """user_resources(), read again when something vanished between the engine's listing and its
+    inspection (another project's container removed at that moment)."""
+    from python_on_whales.exceptions import DockerException
+
+    for attempt in range(attempts):
+        try:
+            return user_resources()
+        except DockerException:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def differences(before: dict[str, object], after: dict[str, object]) -> list[str]:
     """One line per kind of thing that differs between two ``user_resources()``: what is gone and
     what is new (an image whose tags changed is both: gone with its old tags, new with its new)."""
@@ -120,7 +134,7 @@ def runs_integration(session) -> bool:
 
 def pytest_sessionstart(session):
     if runs_integration(session) and engine_problem() is None:
-        _SNAPSHOT["before"] = user_resources()
+        _SNAPSHOT["before"] = read_user_resources()
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -130,7 +144,7 @@ def pytest_sessionfinish(session, exitstatus):
     before = _SNAPSHOT.get("before")
     if before is None:
         return
-    changed = differences(before, user_resources())
+    changed = differences(before, read_user_resources())
     if changed:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         for line in changed:

@@ -76,7 +76,8 @@ def test_each_hit_counts_one_the_count_survives_down_and_up_and_volumes_reset_it
     assert hit(stack) == 4
     assert f"{stack.project}_redis_data" in stack.run("compose.volumes").ok().stdout
     wiped = stack.run("compose.down", "--volumes", timeout=300).ok().stdout
-    assert "deleted volume(s)" in wiped and "the data is gone" in wiped
+    assert f"deleted volume {stack.project}_redis_data (the stack's Redis data, the hit count, 4)" in wiped
+    assert "the data is gone" in wiped
     stack.run("compose.up", timeout=900).ok()
     assert hit(stack) == 1
 

@@ -38,7 +38,7 @@ TUTORIAL = [
     "docker stack deploy -c docker-compose.yml counter",
 ]
 #: what the tour removes at its end: what its steps left (the daemon's step ends with its removal)
-CLEANUP = ["swarm.down --volumes", "compose.down", "curl.clean", "nginx.down"]
+CLEANUP = ["swarm.down --volumes --yes", "compose.down", "curl.clean", "nginx.down"]
 PAGE = (ROOT / "examples" / "nginx" / "html" / "index.html").read_bytes()
 
 
