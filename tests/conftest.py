@@ -83,12 +83,16 @@ def user_resources() -> dict[str, object]:
 
     client = DockerClient()
     env = ROOT / ".env"
-    containers = [c for c in client.container.list(all=True) if not made_by_a_test(c.config.labels)]
+    everyone = client.container.list(all=True)
+    containers = [c for c in everyone if not made_by_a_test(c.config.labels)]
+    # a test's container may make anonymous volumes (a swarm node's engine data): they carry no label
+    mounted = {m.name for c in everyone if made_by_a_test(c.config.labels) for m in c.mounts if m.name}
+    volumes = [v for v in client.volume.list() if not made_by_a_test(v.labels) and v.name not in mounted]
     images = [i for i in client.image.list(all=True) if not made_by_a_test(i.config.labels)]
     return {
         "containers": sorted((c.id, c.name, c.state.status) for c in containers),
         "images": sorted((i.id, tuple(sorted(i.repo_tags or []))) for i in images),
-        "volumes": sorted(v.name for v in client.volume.list() if not made_by_a_test(v.labels)),
+        "volumes": sorted(v.name for v in volumes),
         "networks": sorted((n.id, n.name) for n in client.network.list() if not made_by_a_test(n.labels)),
         ".env": env.read_bytes() if env.exists() else None,
         ".workshop/": workshop_folder(STATE_DIR),
