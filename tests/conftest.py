@@ -11,6 +11,7 @@ integration tests are skipped with the reason shown.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -261,7 +262,10 @@ def project_resources(client, project: str) -> dict[str, list]:
 
 def remove_project(client, project: str) -> None:
     """Remove everything labelled with ``project`` (containers first); an image with every tag
-    it has (example 5's pushes add 127.0.0.1:PORT/... tags)."""
+    it has; and what the project keeps in .workshop/ (example 5's folder for its cluster), which
+    a test that failed before its `swarm.down` leaves behind."""
+    import shutil
+
     found = project_resources(client, project)
     if found["containers"]:
         client.container.remove(found["containers"], force=True, volumes=True)
@@ -272,6 +276,10 @@ def remove_project(client, project: str) -> None:
     # newest first: an image built FROM another (example 5's test releases) goes before it
     for image in sorted(found["images"], key=lambda image: image.created, reverse=True):
         client.image.remove(image.id, force=True)
+    cluster_folder = STATE_DIR / "swarm" / project
+    shutil.rmtree(cluster_folder, ignore_errors=True)
+    with contextlib.suppress(OSError):  # another cluster's folder is still there
+        cluster_folder.parent.rmdir()
 
 
 def swarm_images(tag: str) -> dict[str, str]:
