@@ -9,21 +9,25 @@ import subprocess
 import threading
 from dataclasses import dataclass
 
+from conftest import ROOT
+
 
 @dataclass(frozen=True)
 class Interrupted:
-    """A task stopped by Ctrl-C: its exit code and what it printed."""
+    """A task stopped by Ctrl-C: its exit code and what it printed (stdout and stderr, merged)."""
 
     code: int
-    stdout: str
-    stderr: str
+    output: str
 
 
 def interrupt_at(shop, marker: str, *args: str, timeout: float = 600, **overrides: str) -> Interrupted:
     """Run `invoke ARGS` (the Workshop ``shop``'s environment), and send Ctrl-C as soon as a line
-    of its standard output contains ``marker``. Fails when the task ends before printing it."""
-    process = shop.popen(*args, **overrides)  # its own session: a process group of its own
-    assert process.stdout is not None and process.stderr is not None
+    of its output (stdout or stderr) contains ``marker``. Fails when the task ends before printing it."""
+    process = subprocess.Popen(  # its own session: a process group of its own; stderr (progress) merged
+        shop.command(*args), cwd=ROOT, env=shop.environ(**overrides), stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    assert process.stdout is not None
     guard = threading.Timer(timeout, lambda: os.killpg(process.pid, signal.SIGKILL))
     guard.start()
     lines, seen = [], False
@@ -35,12 +39,12 @@ def interrupt_at(shop, marker: str, *args: str, timeout: float = 600, **override
                 os.killpg(process.pid, signal.SIGINT)
                 seen = True
                 break
-        rest, errors = process.communicate(timeout=timeout)
+        rest, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         raise
     finally:
         guard.cancel()
-    stdout = "".join(lines) + rest.decode(errors="replace")
-    assert seen, f"`invoke {' '.join(args)}` ended before printing {marker!r}:\n{stdout}\n{errors.decode()}"
-    return Interrupted(process.returncode, stdout, errors.decode(errors="replace"))
+    output = "".join(lines) + rest.decode(errors="replace")
+    assert seen, f"`invoke {' '.join(args)}` ended before printing {marker!r}:\n{output}"
+    return Interrupted(process.returncode, output)

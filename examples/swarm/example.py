@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from invoke import Collection
 
-from workshop.cli import VERBOSE_HELP, Ctx, Ran, say, task
+from workshop.cli import VERBOSE_HELP, Ctx, Ran, say, task, warn
 from workshop.config import STATE_DIR, Settings
 from workshop.confirm import Data, confirm, gone_from, report
 from workshop.display import table
@@ -525,8 +525,9 @@ def build_images(c: Ctx) -> None:
 
 
 def step(c: Ctx, what: str) -> None:
-    """One line of `swarm.up`'s progress: the seconds since the task began, and the phase done."""
-    say(f"  {time.monotonic() - c.__dict__.get('_began', time.monotonic()):5.1f}s  {what}")
+    """One line of `swarm.up`'s progress (on stderr, with the build lines: stdout keeps the
+    results): the seconds since the task began, and the phase done."""
+    warn(f"  {time.monotonic() - c.__dict__.get('_began', time.monotonic()):5.1f}s  {what}")
 
 
 def shrink(c: Ctx, there: dict[int, Any], count: int) -> None:
@@ -913,7 +914,7 @@ def wait_for_stack(c: Ctx, boss: DockerClient) -> None:
         return
     url = stack_url(c) + "healthz"
     wait_for(lambda: answers(url), f"the stack to answer 200 at {url}", WAIT,
-             progress=lambda took: say(f"  {took:4.0f}s  waiting for an answer through the proxy at {url}"),
+             progress=lambda took: warn(f"  {took:4.0f}s  waiting for an answer through the proxy at {url}"),
              hint="see `invoke stack.ps` and `invoke stack.logs --service proxy`")  # fmt: skip
 
 
@@ -953,12 +954,12 @@ def deploy(c: Ctx, verbose=False):
         "redis": push(c, c.get("REDIS_IMAGE"), "redis"),
         "proxy": push(c, c.get("SWARM_PROXY_IMAGE"), "proxy"),
     }
-    say(f"  pushed the app, Redis and proxy images to {registry(c)} ({time.monotonic() - began:.1f}s)")
+    warn(f"  pushed the app, Redis and proxy images to {registry(c)} ({time.monotonic() - began:.1f}s)")
     labelled = redis_node(boss)
     if labelled:
         say(f"Redis and its volume will live on node {labelled} (node label {REDIS_LABEL}=true)")
     boss.stack.deploy(stack, compose_files=[stack_document(c, images)])
-    say("  deployed; each node pulls its images from the registry, then the health checks run")
+    warn("  deployed; each node pulls its images from the registry, then the health checks run")
     wait_for_stack(c, boss)
     say(
         f"stack {stack} deployed ({images['app'].rsplit(':', 1)[-1]}) and healthy after "
@@ -1209,7 +1210,7 @@ def settle(c: Ctx, boss: DockerClient, away_from: str | None = None) -> float:
         done = [t for t in tasks if t.state == "running"]
         return len(done) == len(tasks) >= wanted and not [t for t in tasks if t.node_id == away_from]
 
-    progress = lambda took: say(f"  {took:4.0f}s  waiting: {seen[0]}")  # noqa: E731
+    progress = lambda took: warn(f"  {took:4.0f}s  waiting: {seen[0]}")  # noqa: E731
     wait_for(settled_now, "the stack's tasks to run", WAIT, progress=progress, every=2.0,
              hint=lambda: f"last seen: {seen[0]}; see `invoke stack.ps`")  # fmt: skip
     return time.monotonic() - began
