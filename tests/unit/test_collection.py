@@ -268,3 +268,13 @@ def test_run_task_captures_output_and_turns_a_failure_into_its_one_line():
     assert ran.code == 1 and ran.stdout == ""
     assert ran.error.startswith("hello.shell needs an interactive terminal")
     assert ran.command == "invoke hello.shell"
+
+
+def test_no_two_test_files_share_a_name():
+    """pytest imports test files by their bare name (the folders have no __init__.py): two of one
+    name fail the whole run's collection ("import file mismatch")."""
+    from collections import Counter
+    from pathlib import Path
+
+    names = Counter(path.name for path in (Path(__file__).parent.parent).rglob("test_*.py"))
+    assert [name for name, count in names.items() if count > 1] == []
