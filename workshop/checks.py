@@ -19,7 +19,7 @@ from workshop.cli import Ctx
 from workshop.errors import ConfigError, describe_docker_failure
 from workshop.probe import port_is_free
 
-PASS, FAIL, INFO = "✓", "✗", "i"
+PASS, FAIL, INFO, WARN = "✓", "✗", "i", "!"
 MIN_FREE_BYTES = 2 * 1024**3
 
 
@@ -76,12 +76,33 @@ def run_probes(c: Ctx, checks: list[Check]) -> list[Finding]:
 # -- probes -------------------------------------------------------------------------------------
 
 
+def docker_clis() -> list[str]:
+    """Every docker CLI on PATH, the one that runs first (one entry per file, however many links)."""
+    found: dict[str, str] = {}
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        candidate = Path(folder or ".") / "docker"
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            found.setdefault(os.path.realpath(candidate), str(candidate))
+    return list(found.values())
+
+
+def cli_version(c: Ctx) -> str | None:
+    """The version of the docker CLI that runs (`docker version`'s client part), None if unknown."""
+    from python_on_whales.exceptions import DockerException
+
+    try:
+        return c.docker.version().client.version  # type: ignore[union-attr]
+    except (DockerException, AttributeError):
+        return None
+
+
 def probe_cli(c: Ctx) -> list[Finding]:
-    """The docker CLI is on PATH."""
-    path = shutil.which("docker")
-    if path:
-        return [Finding(PASS, f"docker CLI: {path}")]
-    return [Finding(FAIL, "docker CLI: not found on PATH — install Docker, or run `invoke setup`")]
+    """The docker CLI is on PATH (and which, when there are several)."""
+    clis = docker_clis()
+    if not clis:
+        return [Finding(FAIL, "docker CLI: not found on PATH — install Docker, or run `invoke setup`")]
+    also = f" (first on PATH; also there: {', '.join(clis[1:])})" if len(clis) > 1 else ""
+    return [Finding(PASS, f"docker CLI: {clis[0]}{also}")]
 
 
 def daemon_problem(c: Ctx) -> str | None:
@@ -98,9 +119,33 @@ def daemon_problem(c: Ctx) -> str | None:
 def probe_daemon(c: Ctx) -> list[Finding]:
     """The daemon answers, and we may use its socket."""
     problem = daemon_problem(c)
-    if problem is None:
-        return [Finding(PASS, f"daemon: Docker Engine {c.docker.system.info().server_version} reachable")]
-    return [Finding(FAIL, f"daemon: {problem}")]
+    if problem is not None:
+        return [Finding(FAIL, f"daemon: {problem}")]
+    engine = c.docker.system.info().server_version or "unknown"
+    client = cli_version(c) or "unknown"
+    found = [Finding(PASS, f"daemon: Docker Engine {engine} reachable (client {client})")]
+    gap = versions_apart(client, engine)
+    if gap:
+        found.append(Finding(WARN, f"versions: client {client} and engine {engine} are {gap} apart — {VERSION_ADVICE}"))
+    return found
+
+
+#: what to do about a client far from its engine (a second CLI on PATH, usually)
+VERSION_ADVICE = (
+    "the client speaks the engine's older API, but its features and messages are its own; "
+    "put the engine's own CLI first on PATH (`invoke doctor` lists every docker CLI)"
+)
+
+
+def versions_apart(client: str, engine: str) -> str | None:
+    """How far apart two Docker versions are when their major versions differ (e.g. "8 major
+    versions"), else None; None also for versions we cannot read."""
+    try:
+        first, second = (int(version.split(".")[0]) for version in (client, engine))
+    except ValueError:
+        return None
+    gap = abs(first - second)
+    return f"{gap} major version{'s' if gap > 1 else ''}" if gap else None
 
 
 def compose_version(c: Ctx) -> str | None:
@@ -153,7 +198,9 @@ def _valid(c: Ctx, name: str):
 # the kernel can forward ports published on 127.0.0.1; then any container could reach what
 # listens on this machine's loopback. This rule (iptables' raw table) drops packets for
 # 127.0.0.0/8 that arrive on any interface but lo, before anything else sees them.
-LOOPBACK_GUARD = ["PREROUTING", "!", "-i", "lo", "-d", "127.0.0.0/8", "-j", "DROP"]
+#: the same rule as setup added it before it carried a comment naming the workshop (still the guard)
+UNNAMED_GUARD = ["PREROUTING", "!", "-i", "lo", "-d", "127.0.0.0/8", "-j", "DROP"]
+LOOPBACK_GUARD = [*UNNAMED_GUARD[:-2], "-m", "comment", "--comment", "docker-workshop", *UNNAMED_GUARD[-2:]]
 INTERFACES = Path("/proc/sys/net/ipv4/conf")
 
 
@@ -169,11 +216,11 @@ def routing_loopback(interfaces: Path = INTERFACES) -> list[str]:
     return found
 
 
-def iptables_raw(action: str, as_root: list[str] | None = None) -> list[str]:
-    """The iptables command that checks (-C) or inserts (-I) LOOPBACK_GUARD, run as root through
-    ``as_root`` (a sudo prefix, or nothing)."""
+def iptables_raw(action: str, as_root: list[str] | None = None, rule: list[str] = LOOPBACK_GUARD) -> list[str]:
+    """The iptables command that checks (-C), inserts (-I) or deletes (-D) ``rule`` (the loopback
+    guard), run as root through ``as_root`` (a sudo prefix, or nothing)."""
     iptables = shutil.which("iptables") or "/usr/sbin/iptables"
-    return [*(as_root or []), iptables, "-t", "raw", action, *LOOPBACK_GUARD]
+    return [*(as_root or []), iptables, "-t", "raw", action, *rule]
 
 
 def guard_present(as_root: list[str] | None = None) -> bool | None:
@@ -182,10 +229,12 @@ def guard_present(as_root: list[str] | None = None) -> bool | None:
     if os.geteuid() != 0 and not as_root:
         return None
     try:
-        checked = subprocess.run(iptables_raw("-C", as_root), capture_output=True)
+        return any(
+            subprocess.run(iptables_raw("-C", as_root, rule), capture_output=True).returncode == 0
+            for rule in (LOOPBACK_GUARD, UNNAMED_GUARD)
+        )
     except OSError:  # no iptables here
         return None
-    return checked.returncode == 0
 
 
 def local_engine() -> bool:

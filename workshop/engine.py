@@ -7,6 +7,7 @@ second, which ``invoke --list`` should not pay.
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from collections.abc import Iterable
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from workshop.builds import BuildLog, builds_are_verbose
-from workshop.config import LOCAL_NAME, STATE_DIR
+from workshop.config import LOCAL_NAME, hand_over, state_dir
 from workshop.console import write
 from workshop.errors import WorkshopError, describe_docker_failure, interrupted, last_line
 
@@ -304,17 +305,19 @@ def host_lock(name: str):
     """Serialise a check-then-create across our own tasks on this machine (a file lock)."""
     import fcntl
 
-    folder = STATE_DIR
     try:
-        folder.mkdir(exist_ok=True)
-    except OSError:
-        folder = Path(tempfile.gettempdir())
-    with open(folder / f"{name}.lock", "w") as handle:
+        lock = state_dir() / f"{name}.lock"
+    except OSError:  # no folder of ours to write anywhere (a read-only home)
+        lock = Path(tempfile.gettempdir()) / f"docker-workshop-{name}.lock"
+    # read-only: a lock file another user made (root's `sudo invoke setup`) still locks
+    handle = os.open(lock, os.O_RDONLY | os.O_CREAT, 0o644)
+    try:
+        if lock.stat().st_uid == os.geteuid():
+            hand_over(lock)
         fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
 
 
 def ensure_network(client: DockerClient, project: Project) -> str:
