@@ -67,8 +67,22 @@ def made_by_a_test(labels: dict | None) -> bool:
     )
 
 
-def user_resources() -> dict[str, object]:
-    """Everything on the engine a test did not make, and the repository's .env, as comparable values."""
+def user_resources(attempts: int = 5) -> dict[str, object]:
+    """Everything on the engine a test did not make, and the repository's .env, as comparable
+    values; listed again when something vanished while it was being read (another suite on
+    the same engine removing its own)."""
+    from python_on_whales.exceptions import DockerException
+
+    for _ in range(attempts - 1):
+        try:
+            return listed_resources()
+        except DockerException:
+            continue
+    return listed_resources()
+
+
+def listed_resources() -> dict[str, object]:
+    """One reading of user_resources."""
     from python_on_whales import DockerClient
 
     client = DockerClient()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,10 @@ from workshop.errors import ConfigError, describe_docker_failure
 from workshop.probe import port_is_free
 
 PASS, FAIL, INFO, WARN = "✓", "✗", "i", "!"
+#: where the platform shows itself (module-level, so tests can fake another machine)
+PLATFORM = sys.platform
+PROC_VERSION = Path("/proc/version")
+SYSTEMD = Path("/run/systemd/system")
 MIN_FREE_BYTES = 2 * 1024**3
 
 
@@ -105,15 +110,46 @@ def probe_cli(c: Ctx) -> list[Finding]:
     return [Finding(PASS, f"docker CLI: {clis[0]}{also}")]
 
 
+def platform_name() -> str:
+    """``macos``, ``wsl`` (Linux in Windows' WSL 2) or ``linux`` (any other Unix-like system)."""
+    if PLATFORM == "darwin":
+        return "macos"
+    try:
+        if "microsoft" in PROC_VERSION.read_text().lower():
+            return "wsl"
+    except OSError:
+        pass
+    return "linux"
+
+
+def has_systemd() -> bool:
+    """systemd runs this machine (so it, not setup, starts an installed engine)."""
+    return SYSTEMD.is_dir() and shutil.which("systemctl") is not None
+
+
+def start_advice() -> str:
+    """How to start the engine on this platform, when setup may not do it itself."""
+    service = "`sudo systemctl start docker`" if has_systemd() else "`sudo invoke setup` (Debian/Ubuntu) starts one"
+    return {
+        "macos": "start Docker Desktop (`open -a Docker`), then rerun `invoke setup`",
+        "wsl": "start Docker Desktop on Windows (Settings > Resources > WSL integration: on for this distribution), "
+        f"or, for an engine installed inside WSL, {service}",
+    }.get(platform_name(), service)
+
+
 def daemon_problem(c: Ctx) -> str | None:
     """None if `docker info` answers, else the one-line reason."""
     from python_on_whales.exceptions import DockerException
 
     try:
-        c.docker.system.info()
+        if c.docker.system.info().server_version:
+            return None
+        # a 20.10 CLI's `docker info --format` answers (exit 0) with no engine behind it;
+        # `docker version` fails then, saying why
+        c.docker.version()
     except DockerException as exc:
         return describe_docker_failure(exc.stderr, exc.return_code)
-    return None
+    return "the engine did not say its version (`docker info`)"
 
 
 def probe_daemon(c: Ctx) -> list[Finding]:
@@ -204,10 +240,11 @@ LOOPBACK_GUARD = [*UNNAMED_GUARD[:-2], "-m", "comment", "--comment", "docker-wor
 INTERFACES = Path("/proc/sys/net/ipv4/conf")
 
 
-def routing_loopback(interfaces: Path = INTERFACES) -> list[str]:
-    """The network interfaces of this machine that route 127.0.0.0/8 (route_localnet=1)."""
+def routing_loopback(interfaces: Path | None = None) -> list[str]:
+    """The network interfaces of this machine that route 127.0.0.0/8 (route_localnet=1); none
+    where there is no /proc (macOS)."""
     found = []
-    for setting in sorted(interfaces.glob("*/route_localnet")):
+    for setting in sorted((interfaces or INTERFACES).glob("*/route_localnet")):
         try:
             if setting.read_text().strip() == "1":
                 found.append(setting.parent.name)

@@ -33,6 +33,7 @@ from workshop.checks import (
     daemon_problem,
     docker_clis,
     guard_present,
+    has_systemd,
     iptables_raw,
     missing_images,
     probe_buildx,
@@ -45,6 +46,7 @@ from workshop.checks import (
     probe_loopback,
     probe_ports,
     probe_settings,
+    start_advice,
 )
 from workshop.cli import VERBOSE_HELP, Ctx, say, task, warn
 from workshop.config import PROFILE_VAR, ROOT, local_file, read_env_file, set_local_value, state_dir
@@ -87,11 +89,13 @@ def privilege_prefix() -> list[str] | None:
     return None
 
 
+#: Debian and Ubuntu have it (module-level, so tests can fake another machine)
+DEBIAN_VERSION = Path("/etc/debian_version")
+
+
 def can_manage_system() -> bool:
     """We may install Debian packages and start dockerd: Debian/Ubuntu, and root (or CI with sudo)."""
-    return (
-        Path("/etc/debian_version").is_file() and shutil.which("apt-get") is not None and privilege_prefix() is not None
-    )
+    return DEBIAN_VERSION.is_file() and shutil.which("apt-get") is not None and privilege_prefix() is not None
 
 
 def system(command: list[str], log: Path | None = None) -> None:
@@ -201,7 +205,7 @@ def start_dockerd(c: Ctx) -> Path:
     """Start dockerd fully detached (own session, output to a log file); return the log path."""
     log = state_dir() / "dockerd.log"
     prefix = privilege_prefix() or []
-    if Path("/run/systemd/system").is_dir() and shutil.which("systemctl"):
+    if has_systemd():
         system(["systemctl", "start", "docker"], log)
         journal.record(journal.SERVICE, unit="docker")
         return log
@@ -227,7 +231,7 @@ def fix_daemon(c: Ctx) -> str:
     if os.environ.get("DOCKER_HOST"):
         raise WorkshopError(f"{problem} (DOCKER_HOST is set: fix or unset it)")
     if not can_manage_system():
-        raise WorkshopError(f"{problem}; start Docker Desktop, or `sudo systemctl start docker`")
+        raise WorkshopError(f"{problem}; {start_advice()}")
     installed = not shutil.which("dockerd") and not Path("/usr/sbin/dockerd").exists()
     if installed:
         apt_install("docker.io")
