@@ -159,10 +159,12 @@ class Harness:
             hostname="machine",
             init=True,
             labels=self.labels,
-            # what an engine in a container needs (as example 5's nodes): not --privileged
+            # what an engine in a container needs (as example 5's nodes): not --privileged; and
+            # a writable /proc/sys (of the machine's own network namespace), where dockerd sets
+            # route_localnet on its bridges when it runs without its userland proxy (the opt-in)
             cap_add=["ALL"],
             cap_drop=["SYS_RESOURCE"],
-            security_options=["seccomp=unconfined", "apparmor=unconfined"],
+            security_options=["seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"],
             tmpfs=["/run"],
             volumes=[("/sys/fs/cgroup", "/sys/fs/cgroup", "rw"), (volume, "/var/lib/docker")],
         )

@@ -30,7 +30,8 @@ MIN_FREE_BYTES = 2 * 1024**3
 
 @dataclass
 class Finding:
-    """One line of a check's result: ✓ pass, ✗ fail (with the fix in its text) or i information."""
+    """One line of a check's result: ✓ pass, ✗ fail (with the fix in its text), ! warning (passes,
+    with advice) or i information."""
 
     mark: str
     text: str
@@ -169,7 +170,7 @@ def probe_daemon(c: Ctx) -> list[Finding]:
 #: what to do about a client far from its engine (a second CLI on PATH, usually)
 VERSION_ADVICE = (
     "the client speaks the engine's older API, but its features and messages are its own; "
-    "put the engine's own CLI first on PATH (`invoke doctor` lists every docker CLI)"
+    "put the engine's own CLI first on PATH (the docker CLI line lists every one)"
 )
 
 

@@ -153,3 +153,28 @@ def test_a_remote_engine_has_no_loopback_of_ours_to_check(monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", "tcp://build-box:2376")
     monkeypatch.setattr(checks, "routing_loopback", lambda: ["docker0"])
     assert checks.probe_loopback(ctx()) == []
+
+
+def test_setup_says_when_docker_io_lands_beside_a_cli_that_stays_first(monkeypatch, capsys):
+    from workshop import provision
+
+    monkeypatch.setattr(provision, "docker_clis", lambda: ["/usr/local/bin/docker", "/usr/bin/docker"])
+    monkeypatch.setattr(provision, "cli_version", lambda c: "28.2.2")
+    provision.say_which_cli(ctx())
+    said = capsys.readouterr().out.strip()
+    assert said == (
+        "a second docker CLI: docker.io installed /usr/bin/docker, but /usr/local/bin/docker stays first on PATH "
+        "and is the one that runs (client 28.2.2); see `invoke doctor`"
+    )
+    monkeypatch.setattr(provision, "docker_clis", lambda: ["/usr/bin/docker"])
+    provision.say_which_cli(ctx())
+    assert capsys.readouterr().out == ""  # one CLI: nothing to say
+
+
+def test_doctor_warns_when_client_and_engine_majors_differ():
+    from workshop.checks import versions_apart
+
+    assert versions_apart("28.2.2", "20.10.24+dfsg1") == "8 major versions"
+    assert versions_apart("27.3.1", "26.1.0") == "1 major version"
+    assert versions_apart("28.2.2", "28.0.1") is None
+    assert versions_apart("unknown", "20.10.24") is None
