@@ -314,7 +314,11 @@ def pull_images(c: Ctx, missing: list[tuple[str, str]]) -> str | None:
     """Pull what is missing; None on success, else why the registry refused."""
     from python_on_whales.exceptions import DockerException
 
+    pulled: set[str] = set()
     for setting, image in missing:
+        if image in pulled:
+            continue  # another setting names the same image
+        pulled.add(image)
         say(f"        pulling {image} ({setting})")
         try:
             c.docker.image.pull(image, quiet=True)
@@ -330,7 +334,7 @@ def fix_images(c: Ctx) -> str:
     if c.settings.profile != OFFLINE_PROFILE:
         refusal = pull_images(c, missing)
         if refusal is None:
-            return f"pulled {', '.join(image for _, image in missing)}"
+            return f"pulled {', '.join(dict.fromkeys(image for _, image in missing))}"
         say(f"        registry unreachable ({refusal}); switching to local stand-ins")
     offline_values = read_env_file(ROOT / "envs" / f"{OFFLINE_PROFILE}.env", ROOT)
     base = offline_values["BASE_IMAGE"]
