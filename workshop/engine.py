@@ -380,9 +380,10 @@ COMPOSE_NOISE = (b"configured to build using Bake, but buildx isn't installed",)
 
 
 def _is_cli_noise(chunk: bytes, after_cli_error: bool) -> bool:
-    """The docker CLI's own error lines (we report those as one line), not the container's output."""
+    """The docker CLI's own error lines (we report those as one line), not the container's output:
+    `docker: ...`, then its hint (`Run 'docker run --help'...`; a 20.10 CLI: `See 'docker run --help'.`)."""
     return chunk.startswith(b"docker: ") or (
-        after_cli_error and (not chunk.strip() or chunk.startswith(b"Run 'docker "))
+        after_cli_error and (not chunk.strip() or chunk.startswith((b"Run 'docker ", b"See 'docker ")))
     )
 
 
