@@ -529,7 +529,6 @@ def setup(c: Ctx, verbose=False, undo=False, yes=False):
     What it may change on this machine, each announced on its own line and recorded, so that
     `invoke setup --undo` reverses exactly those:
 
-    
     - Debian packages: docker.io, debootstrap (apt-get; Debian/Ubuntu, as root only)
     - a dockerd it starts (systemctl start docker, or dockerd in the background with Docker's
       stock settings; DOCKERD_USERLAND_PROXY=false: without docker-proxy, see next line)
