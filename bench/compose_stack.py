@@ -1,7 +1,10 @@
 """Example 4's stack: throughput against the tutorial's server, image size, rebuild cost,
 start-up, and compose.dev's reload latency.
 
-    python bench/compose_stack.py [SECONDS] [ROUNDS]
+    python bench/compose_stack.py [SECONDS] [ROUNDS] [--load-only]
+
+(``--load-only``: only the side-by-side load rounds, without the cold build, the image size
+and compose.dev's reload; bench/machine.py runs it on the harness's engines.)
 
 Everything runs under its own project name (docker-workshop-bench) on free ports and is
 removed at the end, from a copy of the compose file and the app's folder in a temporary
@@ -183,17 +186,18 @@ def wait_for(url: str, timeout: float = 60) -> None:
     raise SystemExit(f"{url} never answered")
 
 
-def main(seconds: int, rounds: int) -> None:
+def main(seconds: int, rounds: int, load_only: bool = False) -> None:
     c = Ctx(config=Config(overrides={"workshop": {"shop": shop}}))
     settings, client, project = c.settings, c.docker, c.project
     app_py = copy_the_stack()
     original = app_py.read_bytes()
     tutorial = None
     try:
-        cold = invoke("compose.build", "--no-cache")
-        app_py.write_bytes(original + f"\n# edited by the benchmark at {time.time()}\n".encode())
-        edited = invoke("compose.build")
-        app_py.write_bytes(original)
+        if not load_only:
+            cold = invoke("compose.build", "--no-cache")
+            app_py.write_bytes(original + f"\n# edited by the benchmark at {time.time()}\n".encode())
+            edited = invoke("compose.build")
+            app_py.write_bytes(original)
         invoke("compose.build")
         image = client.image.inspect(settings.image("APP_IMAGE"))
         base = client.image.inspect(settings.image("PYTHON_IMAGE"))
@@ -253,6 +257,8 @@ def main(seconds: int, rounds: int) -> None:
                 f"{tutorial_rate:6.0f} req/s, {tutorial_errors} errors; ratio {ratios[-1]:.1f}x"
             )
         print(f"  ratio: median {statistics.median(ratios):.1f}x of {rounds} (target >= 5x, zero errors)")
+        if load_only:
+            return
         print(
             f"app image {image.size / 1e6:.1f} MB over {settings.image('PYTHON_IMAGE')} {base.size / 1e6:.1f} MB:"
             f" adds {(image.size - base.size) / 1e6:.1f} MB (target <= 40 MB)"
@@ -277,4 +283,5 @@ def main(seconds: int, rounds: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10, int(sys.argv[2]) if len(sys.argv) > 2 else 3)
+    numbers = [arg for arg in sys.argv[1:] if arg != "--load-only"]
+    main(int(numbers[0]) if numbers else 10, int(numbers[1]) if len(numbers) > 1 else 3, "--load-only" in sys.argv[1:])

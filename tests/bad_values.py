@@ -127,6 +127,8 @@ BAD_INPUT = [
     bad("OFFLINE_DEBIAN_SUITE", "", "setup", NOT_TAG),
     bad("OFFLINE_DEBIAN_MIRROR", "ftp://deb.debian.org/debian", "setup", NOT_URL),
     bad("OFFLINE_DEBIAN_MIRROR", "deb.debian.org/debian", "setup", NOT_URL),
+    bad("DOCKERD_USERLAND_PROXY", "no", "setup", "not true or false"),
+    bad("DOCKERD_USERLAND_PROXY", "False", "setup", "not true or false"),
 ]
 
 # moved from the per-example integration files: the same check, now against the validation layer

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,13 +20,18 @@ from workshop.cli import Ctx
 from workshop.errors import ConfigError, describe_docker_failure
 from workshop.probe import port_is_free
 
-PASS, FAIL, INFO = "✓", "✗", "i"
+PASS, FAIL, INFO, WARN = "✓", "✗", "i", "!"
+#: where the platform shows itself (module-level, so tests can fake another machine)
+PLATFORM = sys.platform
+PROC_VERSION = Path("/proc/version")
+SYSTEMD = Path("/run/systemd/system")
 MIN_FREE_BYTES = 2 * 1024**3
 
 
 @dataclass
 class Finding:
-    """One line of a check's result: ✓ pass, ✗ fail (with the fix in its text) or i information."""
+    """One line of a check's result: ✓ pass, ✗ fail (with the fix in its text), ! warning (passes,
+    with advice) or i information."""
 
     mark: str
     text: str
@@ -76,12 +82,60 @@ def run_probes(c: Ctx, checks: list[Check]) -> list[Finding]:
 # -- probes -------------------------------------------------------------------------------------
 
 
+def docker_clis() -> list[str]:
+    """Every docker CLI on PATH, the one that runs first (one entry per file, however many links)."""
+    found: dict[str, str] = {}
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        candidate = Path(folder or ".") / "docker"
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            found.setdefault(os.path.realpath(candidate), str(candidate))
+    return list(found.values())
+
+
+def cli_version(c: Ctx) -> str | None:
+    """The version of the docker CLI that runs (`docker version`'s client part), None if unknown."""
+    from python_on_whales.exceptions import DockerException
+
+    try:
+        return c.docker.version().client.version  # type: ignore[union-attr]
+    except (DockerException, AttributeError):
+        return None
+
+
 def probe_cli(c: Ctx) -> list[Finding]:
-    """The docker CLI is on PATH."""
-    path = shutil.which("docker")
-    if path:
-        return [Finding(PASS, f"docker CLI: {path}")]
-    return [Finding(FAIL, "docker CLI: not found on PATH — install Docker, or run `invoke setup`")]
+    """The docker CLI is on PATH (and which, when there are several)."""
+    clis = docker_clis()
+    if not clis:
+        return [Finding(FAIL, "docker CLI: not found on PATH — install Docker, or run `invoke setup`")]
+    also = f" (first on PATH; also there: {', '.join(clis[1:])})" if len(clis) > 1 else ""
+    return [Finding(PASS, f"docker CLI: {clis[0]}{also}")]
+
+
+def platform_name() -> str:
+    """``macos``, ``wsl`` (Linux in Windows' WSL 2) or ``linux`` (any other Unix-like system)."""
+    if PLATFORM == "darwin":
+        return "macos"
+    try:
+        if "microsoft" in PROC_VERSION.read_text().lower():
+            return "wsl"
+    except OSError:
+        pass
+    return "linux"
+
+
+def has_systemd() -> bool:
+    """systemd runs this machine (so it, not setup, starts an installed engine)."""
+    return SYSTEMD.is_dir() and shutil.which("systemctl") is not None
+
+
+def start_advice() -> str:
+    """How to start the engine on this platform, when setup may not do it itself."""
+    service = "`sudo systemctl start docker`" if has_systemd() else "`sudo invoke setup` (Debian/Ubuntu) starts one"
+    return {
+        "macos": "start Docker Desktop (`open -a Docker`), then rerun `invoke setup`",
+        "wsl": "start Docker Desktop on Windows (Settings > Resources > WSL integration: on for this distribution), "
+        f"or, for an engine installed inside WSL, {service}",
+    }.get(platform_name(), service)
 
 
 def daemon_problem(c: Ctx) -> str | None:
@@ -89,18 +143,46 @@ def daemon_problem(c: Ctx) -> str | None:
     from python_on_whales.exceptions import DockerException
 
     try:
-        c.docker.system.info()
+        if c.docker.system.info().server_version:
+            return None
+        # a 20.10 CLI's `docker info --format` answers (exit 0) with no engine behind it;
+        # `docker version` fails then, saying why
+        c.docker.version()
     except DockerException as exc:
         return describe_docker_failure(exc.stderr, exc.return_code)
-    return None
+    return "the engine did not say its version (`docker info`)"
 
 
 def probe_daemon(c: Ctx) -> list[Finding]:
     """The daemon answers, and we may use its socket."""
     problem = daemon_problem(c)
-    if problem is None:
-        return [Finding(PASS, f"daemon: Docker Engine {c.docker.system.info().server_version} reachable")]
-    return [Finding(FAIL, f"daemon: {problem}")]
+    if problem is not None:
+        return [Finding(FAIL, f"daemon: {problem}")]
+    engine = c.docker.system.info().server_version or "unknown"
+    client = cli_version(c) or "unknown"
+    found = [Finding(PASS, f"daemon: Docker Engine {engine} reachable (client {client})")]
+    gap = versions_apart(client, engine)
+    if gap:
+        found.append(Finding(WARN, f"versions: client {client} and engine {engine} are {gap} apart — {VERSION_ADVICE}"))
+    return found
+
+
+#: what to do about a client far from its engine (a second CLI on PATH, usually)
+VERSION_ADVICE = (
+    "the client speaks the engine's older API, but its features and messages are its own; "
+    "put the engine's own CLI first on PATH (the docker CLI line lists every one)"
+)
+
+
+def versions_apart(client: str, engine: str) -> str | None:
+    """How far apart two Docker versions are when their major versions differ (e.g. "8 major
+    versions"), else None; None also for versions we cannot read."""
+    try:
+        first, second = (int(version.split(".")[0]) for version in (client, engine))
+    except ValueError:
+        return None
+    gap = abs(first - second)
+    return f"{gap} major version{'s' if gap > 1 else ''}" if gap else None
 
 
 def compose_version(c: Ctx) -> str | None:
@@ -153,14 +235,17 @@ def _valid(c: Ctx, name: str):
 # the kernel can forward ports published on 127.0.0.1; then any container could reach what
 # listens on this machine's loopback. This rule (iptables' raw table) drops packets for
 # 127.0.0.0/8 that arrive on any interface but lo, before anything else sees them.
-LOOPBACK_GUARD = ["PREROUTING", "!", "-i", "lo", "-d", "127.0.0.0/8", "-j", "DROP"]
+#: the same rule as setup added it before it carried a comment naming the workshop (still the guard)
+UNNAMED_GUARD = ["PREROUTING", "!", "-i", "lo", "-d", "127.0.0.0/8", "-j", "DROP"]
+LOOPBACK_GUARD = [*UNNAMED_GUARD[:-2], "-m", "comment", "--comment", "docker-workshop", *UNNAMED_GUARD[-2:]]
 INTERFACES = Path("/proc/sys/net/ipv4/conf")
 
 
-def routing_loopback(interfaces: Path = INTERFACES) -> list[str]:
-    """The network interfaces of this machine that route 127.0.0.0/8 (route_localnet=1)."""
+def routing_loopback(interfaces: Path | None = None) -> list[str]:
+    """The network interfaces of this machine that route 127.0.0.0/8 (route_localnet=1); none
+    where there is no /proc (macOS)."""
     found = []
-    for setting in sorted(interfaces.glob("*/route_localnet")):
+    for setting in sorted((interfaces or INTERFACES).glob("*/route_localnet")):
         try:
             if setting.read_text().strip() == "1":
                 found.append(setting.parent.name)
@@ -169,11 +254,11 @@ def routing_loopback(interfaces: Path = INTERFACES) -> list[str]:
     return found
 
 
-def iptables_raw(action: str, as_root: list[str] | None = None) -> list[str]:
-    """The iptables command that checks (-C) or inserts (-I) LOOPBACK_GUARD, run as root through
-    ``as_root`` (a sudo prefix, or nothing)."""
+def iptables_raw(action: str, as_root: list[str] | None = None, rule: list[str] = LOOPBACK_GUARD) -> list[str]:
+    """The iptables command that checks (-C), inserts (-I) or deletes (-D) ``rule`` (the loopback
+    guard), run as root through ``as_root`` (a sudo prefix, or nothing)."""
     iptables = shutil.which("iptables") or "/usr/sbin/iptables"
-    return [*(as_root or []), iptables, "-t", "raw", action, *LOOPBACK_GUARD]
+    return [*(as_root or []), iptables, "-t", "raw", action, *rule]
 
 
 def guard_present(as_root: list[str] | None = None) -> bool | None:
@@ -182,10 +267,12 @@ def guard_present(as_root: list[str] | None = None) -> bool | None:
     if os.geteuid() != 0 and not as_root:
         return None
     try:
-        checked = subprocess.run(iptables_raw("-C", as_root), capture_output=True)
+        return any(
+            subprocess.run(iptables_raw("-C", as_root, rule), capture_output=True).returncode == 0
+            for rule in (LOOPBACK_GUARD, UNNAMED_GUARD)
+        )
     except OSError:  # no iptables here
         return None
-    return checked.returncode == 0
 
 
 def local_engine() -> bool:

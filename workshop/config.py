@@ -465,6 +465,34 @@ def derived_env_file(text: str) -> Path:
     return path
 
 
+def hand_over(path: Path) -> None:
+    """As root in a clone someone else owns (``sudo invoke setup``): give ``path`` to the clone's
+    owner, so their own tasks can use what root made. Anyone else: nothing to do."""
+    if os.geteuid() != 0:
+        return
+    owner = ROOT.stat()
+    if owner.st_uid != 0 and path.stat().st_uid != owner.st_uid:
+        os.chown(path, owner.st_uid, owner.st_gid)
+
+
+def state_dir() -> Path:
+    """The workshop's state folder (logs, locks, setup's record of its changes), usable by
+    the clone's owner whoever runs the task: ``.workshop/`` in the clone (made as the clone's
+    owner when root makes it), or, when that one is not ours to write (made by root before
+    it was handed over), a per-user folder under ``$XDG_STATE_HOME``."""
+    try:
+        STATE_DIR.mkdir(exist_ok=True)
+        hand_over(STATE_DIR)
+    except OSError:
+        pass
+    if os.access(STATE_DIR, os.W_OK | os.X_OK):
+        return STATE_DIR
+    home = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    mine = Path(home) / "docker-workshop" / str(ROOT).strip("/").replace("/", "-")
+    mine.mkdir(parents=True, exist_ok=True)
+    return mine
+
+
 def set_local_value(root: Path, name: str, value: str) -> bool:
     """Write ``name=value`` into the local env file (create it if needed). Return True if it changed."""
     from dotenv import set_key

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from workshop.builds import BuildLog, builds_are_verbose
-from workshop.config import LOCAL_NAME, STATE_DIR
+from workshop.config import LOCAL_NAME, hand_over, state_dir
 from workshop.console import write
 from workshop.errors import WorkshopError, describe_docker_failure, interrupted, last_line
 
@@ -306,33 +306,36 @@ def host_lock(name: str):
     lock file is there only while someone holds or waits for it."""
     import fcntl
 
-    folder = STATE_DIR
     try:
-        folder.mkdir(exist_ok=True)
-    except OSError:
-        folder = Path(tempfile.gettempdir())
-    path = folder / f"{name}.lock"
+        path = state_dir() / f"{name}.lock"
+    except OSError:  # no folder of ours to write anywhere (a read-only home)
+        path = Path(tempfile.gettempdir()) / f"docker-workshop-{name}.lock"
     while True:
-        handle = open(path, "a")  # noqa: SIM115 - closed below, after the unlink
+        # read-only: a lock file another user made (root's `sudo invoke setup`) still locks
+        handle = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+        if os.fstat(handle).st_uid == os.geteuid():
+            hand_over(path)
         fcntl.flock(handle, fcntl.LOCK_EX)
         if same_file(handle, path):
             break
-        handle.close()  # its holder removed it as we waited: lock the file now at ``path``
+        os.close(handle)  # its holder removed it as we waited: lock the file now at ``path``
     try:
         yield
     finally:
-        path.unlink(missing_ok=True)  # while still locked: a waiter on this file sees it went, and retries
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
+        try:
+            path.unlink(missing_ok=True)  # while still locked: a waiter on this file sees it went, and retries
+        except OSError:
+            pass  # a folder this user may not write in: the file stays, and still locks
+        os.close(handle)  # closing releases the lock
 
 
-def same_file(handle, path: Path) -> bool:
-    """True if the open ``handle`` is the file at ``path`` now (not one removed meanwhile)."""
+def same_file(handle: int, path: Path) -> bool:
+    """True if the open file descriptor ``handle`` is the file at ``path`` now (not one removed meanwhile)."""
     try:
         there = path.stat()
     except FileNotFoundError:
         return False
-    mine = os.fstat(handle.fileno())
+    mine = os.fstat(handle)
     return (there.st_dev, there.st_ino) == (mine.st_dev, mine.st_ino)
 
 
@@ -396,9 +399,10 @@ COMPOSE_NOISE = (b"configured to build using Bake, but buildx isn't installed",)
 
 
 def _is_cli_noise(chunk: bytes, after_cli_error: bool) -> bool:
-    """The docker CLI's own error lines (we report those as one line), not the container's output."""
+    """The docker CLI's own error lines (we report those as one line), not the container's output:
+    `docker: ...`, then its hint (`Run 'docker run --help'...`; a 20.10 CLI: `See 'docker run --help'.`)."""
     return chunk.startswith(b"docker: ") or (
-        after_cli_error and (not chunk.strip() or chunk.startswith(b"Run 'docker "))
+        after_cli_error and (not chunk.strip() or chunk.startswith((b"Run 'docker ", b"See 'docker ")))
     )
 
 

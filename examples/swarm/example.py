@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from invoke import Collection
 
 from workshop.cli import VERBOSE_HELP, Ctx, Ran, say, task, warn
-from workshop.config import STATE_DIR, Settings
+from workshop.config import Settings, state_dir
 from workshop.confirm import Data, confirm, gone_from, report
 from workshop.display import table
 from workshop.engine import build_service, claim_container, copy_output, copy_until_interrupted
@@ -134,7 +134,7 @@ def registry_name(c: Ctx) -> str:
 
 def state(c: Ctx) -> Path:
     """Our folder for this cluster: the manager's socket, the deployed stack file."""
-    return STATE_DIR / "swarm" / c.project.name
+    return state_dir() / "swarm" / c.project.name
 
 
 def yours(c: Ctx) -> str:

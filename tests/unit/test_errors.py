@@ -174,3 +174,13 @@ def test_a_task_whose_docker_command_was_interrupted_exits_130_without_an_error_
     with pytest.raises(Exit) as ended:
         follows(Context())
     assert ended.value.code == INTERRUPTED and not ended.value.message
+
+
+def test_the_docker_clis_own_error_and_hint_are_noise_whichever_its_version():
+    from workshop.engine import _is_cli_noise
+
+    assert _is_cli_noise(b"docker: Error response from daemon: manifest unknown.\n", False)
+    assert _is_cli_noise(b"Run 'docker run --help' for more information\n", True)  # CLI 28
+    assert _is_cli_noise(b"See 'docker run --help'.\n", True)  # CLI 20.10 (the learner's docker.io)
+    assert not _is_cli_noise(b"See 'docker run --help'.\n", False)  # a container may print anything
+    assert not _is_cli_noise(b"hello world\n", True)

@@ -15,14 +15,14 @@ import workshop.engine as engine  # noqa: E402
 
 
 def test_the_lock_file_is_there_while_held_and_gone_after(tmp_path, monkeypatch):
-    monkeypatch.setattr(engine, "STATE_DIR", tmp_path)
+    monkeypatch.setattr(engine, "state_dir", lambda: tmp_path)
     with engine.host_lock("nginx-test"):
         assert [p.name for p in tmp_path.iterdir()] == ["nginx-test.lock"]
     assert list(tmp_path.iterdir()) == []
 
 
 def test_many_holders_one_at_a_time_and_nothing_left(tmp_path, monkeypatch):
-    monkeypatch.setattr(engine, "STATE_DIR", tmp_path)
+    monkeypatch.setattr(engine, "state_dir", lambda: tmp_path)
     inside, most, lock = [0], [0], threading.Lock()
     everyone_waits = threading.Barrier(16)
 
@@ -47,7 +47,7 @@ def test_many_holders_one_at_a_time_and_nothing_left(tmp_path, monkeypatch):
 
 
 def test_a_waiter_whose_file_was_removed_locks_the_new_one(tmp_path, monkeypatch):
-    monkeypatch.setattr(engine, "STATE_DIR", tmp_path)
+    monkeypatch.setattr(engine, "state_dir", lambda: tmp_path)
     holding, waiter_has_it = threading.Event(), threading.Event()
     seen: list[bool] = []
 

@@ -21,6 +21,16 @@ from workshop.errors import WorkshopError  # noqa: E402
 from workshop.provision import compose_binary, fix_compose  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def record(monkeypatch, tmp_path):
+    """Setup's record of its changes goes to a file of the test's, never the clone's."""
+    from workshop import journal
+
+    file = tmp_path / journal.NAME
+    monkeypatch.setattr(journal, "path", lambda: file)
+    return file
+
+
 @pytest.fixture
 def config_dir(monkeypatch, tmp_path):
     folder = tmp_path / "docker-config"
@@ -57,16 +67,42 @@ def test_the_plugin_setup_installs_is_a_copy_that_survives_the_virtualenv(config
     assert plugin.is_file() and not plugin.is_symlink()
     assert plugin.read_bytes() == compose_binary().read_bytes()
     assert str(plugin) in said and "remove that file to undo" in said
+    from workshop import journal
+
+    assert journal.changes()[-1] == journal.Change(
+        journal.PLUGIN, {"path": str(plugin), "sha256": journal.checksum(plugin)}
+    )
 
 
-def test_dockerd_drops_its_userland_proxy_only_behind_the_loopback_guard(monkeypatch, tmp_path):
+def test_dockerd_runs_with_dockers_stock_settings_and_touches_no_iptables_by_default(monkeypatch, tmp_path):
     from workshop import provision
 
+    monkeypatch.delenv("DOCKERD_USERLAND_PROXY", raising=False)
+    monkeypatch.setenv("WORKSHOP_ENV_FILE", str(tmp_path / "none.env"))
+    asked = []
+    monkeypatch.setattr(provision, "loopback_guarded", lambda log: asked.append(log) or True)
+    assert provision.dockerd_command(ctx(), tmp_path / "dockerd.log")[1:] == []
+    assert asked == []  # no guard looked for, none added
+
+
+def test_dockerd_drops_its_userland_proxy_when_opted_in_and_only_behind_the_loopback_guard(monkeypatch, tmp_path):
+    from workshop import provision
+
+    monkeypatch.setenv("DOCKERD_USERLAND_PROXY", "false")
     log = tmp_path / "dockerd.log"
     monkeypatch.setattr(provision, "loopback_guarded", lambda _log: True)
-    assert provision.dockerd_command(log)[1:] == [provision.NO_USERLAND_PROXY]
+    assert provision.dockerd_command(ctx(), log)[1:] == [provision.NO_USERLAND_PROXY]
     monkeypatch.setattr(provision, "loopback_guarded", lambda _log: False)
-    assert provision.dockerd_command(log)[1:] == []  # iptables refused: docker-proxy stays
+    assert provision.dockerd_command(ctx(), log)[1:] == []  # iptables refused: docker-proxy stays
+
+
+def test_the_guard_rule_names_the_workshop_and_the_older_unnamed_one_still_counts():
+    from workshop.checks import LOOPBACK_GUARD, UNNAMED_GUARD
+
+    assert LOOPBACK_GUARD[LOOPBACK_GUARD.index("--comment") + 1] == "docker-workshop"
+    assert [word for word in LOOPBACK_GUARD if word not in ("-m", "comment", "--comment", "docker-workshop")] == (
+        UNNAMED_GUARD
+    )
 
 
 def test_without_iptables_the_guard_is_reported_missing_not_a_traceback(monkeypatch, tmp_path):
@@ -117,3 +153,28 @@ def test_a_remote_engine_has_no_loopback_of_ours_to_check(monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", "tcp://build-box:2376")
     monkeypatch.setattr(checks, "routing_loopback", lambda: ["docker0"])
     assert checks.probe_loopback(ctx()) == []
+
+
+def test_setup_says_when_docker_io_lands_beside_a_cli_that_stays_first(monkeypatch, capsys):
+    from workshop import provision
+
+    monkeypatch.setattr(provision, "docker_clis", lambda: ["/usr/local/bin/docker", "/usr/bin/docker"])
+    monkeypatch.setattr(provision, "cli_version", lambda c: "28.2.2")
+    provision.say_which_cli(ctx())
+    said = capsys.readouterr().out.strip()
+    assert said == (
+        "a second docker CLI: docker.io installed /usr/bin/docker, but /usr/local/bin/docker stays first on PATH "
+        "and is the one that runs (client 28.2.2); see `invoke doctor`"
+    )
+    monkeypatch.setattr(provision, "docker_clis", lambda: ["/usr/bin/docker"])
+    provision.say_which_cli(ctx())
+    assert capsys.readouterr().out == ""  # one CLI: nothing to say
+
+
+def test_doctor_warns_when_client_and_engine_majors_differ():
+    from workshop.checks import versions_apart
+
+    assert versions_apart("28.2.2", "20.10.24+dfsg1") == "8 major versions"
+    assert versions_apart("27.3.1", "26.1.0") == "1 major version"
+    assert versions_apart("28.2.2", "28.0.1") is None
+    assert versions_apart("unknown", "20.10.24") is None
