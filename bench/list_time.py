@@ -1,0 +1,112 @@
+"""How long does `invoke --list` (and so every shell completion) take here, against invoke
+itself on an empty tasks.py?
+
+"Empty" is one task and nothing else (`invoke --list` ends in an error on a tasks.py with no
+task at all): invoke's own start-up, its parser and its listing.
+
+Runs both alternately (so both see the same machine state), ROUNDS times each, in fresh
+Python processes, and prints the medians of their CPU time (user + system) and their ratio.
+The target is a ratio of at most 1.3.
+Also prints the modules that cost the most to import here (``-X importtime``, cumulative).
+
+    python bench/list_time.py [ROUNDS]
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LISTING = [sys.executable, "-m", "invoke", "--list"]
+TARGET = 1.3
+EMPTY = 'from invoke import task\n\n\n@task\ndef hello(c):\n    """Say nothing."""\n'
+
+
+def environment(cache: Path | None) -> dict[str, str]:
+    """The children's environment: bytecode cached under ``cache`` (as on a user's machine, where
+    Python writes ``__pycache__``), or, with None, never (``PYTHONDONTWRITEBYTECODE``: every
+    module compiled from source on every run)."""
+    env = {
+        key: value for key, value in os.environ.items() if key not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
+    }
+    if cache is None:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    else:
+        env["PYTHONPYCACHEPREFIX"] = str(cache)  # outside the checkout: leaves no __pycache__ in it
+    return env
+
+
+def timed(folder: Path, env: dict[str, str]) -> float:
+    """CPU seconds (user + system) one `invoke --list` takes in ``folder``; it must succeed.
+
+    CPU time, not wall time: on a shared machine the wall clock mostly measures the others'
+    load, while the CPU a process spends on its start-up barely moves with it.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    completed = subprocess.run(LISTING, cwd=folder, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if completed.returncode != 0:
+        raise SystemExit(f"`invoke --list` failed in {folder}: {completed.stderr.strip()}")
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def costliest(env: dict[str, str], count: int = 12) -> list[tuple[int, str]]:
+    """The ``count`` top-level imports of `invoke --list` here with the largest cumulative time (µs)."""
+    completed = subprocess.run(
+        [sys.executable, "-X", "importtime", *LISTING[1:]],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = []
+    for line in completed.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line or "cumulative" in line:
+            continue
+        _, cumulative, name = line.split("|")
+        if not name.startswith("  "):  # a direct import of the program, not one nested inside another
+            rows.append((int(cumulative), name.strip()))
+    return sorted(rows, reverse=True)[:count]
+
+
+def compare(rounds: int, env: dict[str, str], bare: Path) -> tuple[float, float]:
+    """Medians of `invoke --list` in an empty-tasks folder and here, alternating."""
+    timed(ROOT, env), timed(bare, env)  # warm the file cache (and the bytecode cache)
+    ours, invoke = [], []
+    for _ in range(rounds):
+        ours.append(timed(ROOT, env))
+        invoke.append(timed(bare, env))
+    return statistics.median(invoke), statistics.median(ours)
+
+
+def main(rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        bare, cache = Path(scratch) / "empty", Path(scratch) / "pycache"
+        bare.mkdir()
+        (bare / "tasks.py").write_text(EMPTY)
+        print(f"rounds: {rounds} each, alternating; medians of the CPU time of `invoke --list`:")
+        for label, env in (
+            ("bytecode cached (as usual)", environment(cache)),
+            ("no bytecode cache", environment(None)),
+        ):
+            baseline, here = compare(rounds, env, bare)
+            ratio = here / baseline
+            verdict = "met" if ratio <= TARGET else "NOT met"
+            print(
+                f"  {label:<28} empty tasks.py {baseline:.3f} s, here {here:.3f} s, "
+                f"ratio {ratio:.2f} (target <= {TARGET}: {verdict})"
+            )
+        print("costliest imports of `invoke --list` here (one run, bytecode cached, cumulative):")
+        for micros, name in costliest(environment(cache)):
+            print(f"  {micros / 1000:8.1f} ms  {name}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 15)
