@@ -126,6 +126,21 @@ class _CheckedArgument(Argument):
             raise ParseError(f"error: --{self.name}={value!r} is not {what}; give e.g. --{self.name} 10") from None
 
 
+def _checked(argument: Argument) -> _CheckedArgument:
+    """The same option as ``argument``, built again (invoke's documented constructor) as a
+    _CheckedArgument."""
+    return _CheckedArgument(
+        names=argument.names,
+        kind=argument.kind,
+        default=argument.default,
+        help=argument.help,
+        positional=argument.positional,
+        optional=argument.optional,
+        incrementable=argument.incrementable,
+        attr_name=argument.attr_name,
+    )
+
+
 class WorkshopTask(Task):
     """invoke's Task, with the Ctx, one-line failures and checked numeric options."""
 
@@ -135,10 +150,7 @@ class WorkshopTask(Task):
             arguments = super().get_arguments(ignore_unknown_help)
         finally:
             self.help = kept
-        for argument in arguments:
-            if argument.kind in (int, float):
-                argument.__class__ = _CheckedArgument
-        return arguments
+        return [_checked(argument) if argument.kind in (int, float) else argument for argument in arguments]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not args or not isinstance(args[0], Context):

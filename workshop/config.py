@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import io
-import logging
 import os
 import re
 import shutil
@@ -89,22 +87,13 @@ class Value:
 
 def read_env_file(path: Path, root: Path) -> dict[str, str]:
     """Parse one env file strictly: a line python-dotenv cannot parse is an error, not a warning."""
-    from dotenv import dotenv_values
+    from workshop.adapters import parse_env
 
     text = path.read_text(encoding="utf-8")
-    # python-dotenv skips what it cannot parse and logs a warning naming the line where the
-    # failed entry starts: we listen for that warning and make it an error
-    starts: list[int] = []
-    listener = _ParseFailures(starts)
-    logger = logging.getLogger("dotenv.main")
-    logger.addHandler(listener)
-    try:
-        values = dotenv_values(stream=io.StringIO(text))
-    finally:
-        logger.removeHandler(listener)
-    if starts:
+    parsed = parse_env(text)
+    if parsed.skipped:
         lines = text.splitlines()
-        number = starts[0]
+        number = parsed.skipped[0]
         while number <= len(lines) and not lines[number - 1].strip():
             number += 1  # the failed entry starts right after the previous one: skip blank lines
         line = lines[number - 1].strip() if number <= len(lines) else ""
@@ -112,21 +101,7 @@ def read_env_file(path: Path, root: Path) -> dict[str, str]:
             f"{display_path(path, root)}:{number}: cannot parse {line!r}; "
             "write it as NAME=value (quote values that contain spaces)"
         )
-    return {k: (v or "") for k, v in values.items()}
-
-
-class _ParseFailures(logging.Handler):
-    """Collects the line numbers of python-dotenv's "could not parse statement" warnings."""
-
-    def __init__(self, starts: list[int]):
-        super().__init__(logging.WARNING)
-        self.starts = starts
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if "could not parse" in record.getMessage() and record.args:
-            first = record.args[0] if isinstance(record.args, tuple) else None
-            if isinstance(first, int):
-                self.starts.append(first)
+    return {k: (v or "") for k, v in parsed.values.items()}
 
 
 def local_file(root: Path, environ: Mapping[str, str] | None = None) -> Path:

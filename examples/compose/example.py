@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from invoke import Collection
 from invoke.exceptions import Exit
 
+from workshop.adapters import compose_command, streamed
 from workshop.builds import BuildLog
 from workshop.cli import VERBOSE_HELP, Ctx, Ran, say, task
 from workshop.confirm import Data, confirm, gone_from, report
@@ -273,13 +274,13 @@ def follow(client) -> None:
     reload, and the traceback of code that does not load) until watch ends or Ctrl-C.
 
     python-on-whales has no `compose watch`: its client's own compose command line
-    (``docker_compose_cmd``: the files, env files, project name and directory) runs it, and
+    (``workshop.adapters.compose_command``: the files, env files, project name and directory) runs it, and
     `compose logs --follow` beside it, both as children we stop ourselves.
     """
     import subprocess
     import threading
 
-    base = [str(word) for word in client.compose.docker_compose_cmd]
+    base = compose_command(client)
     children = [
         subprocess.Popen(
             [*base, "watch", "--no-up", "--prune=false"],
@@ -536,7 +537,6 @@ def run_in_service(client, service: str, command: list[str]) -> None:
     else without (output streamed as it comes, stdin passed on). The command's own exit
     status becomes ours; a command that cannot be started is one line."""
     from python_on_whales.exceptions import DockerException
-    from python_on_whales.utils import stream_stdout_and_stderr
 
     not_started: list[str] = []
     try:
@@ -545,8 +545,8 @@ def run_in_service(client, service: str, command: list[str]) -> None:
         else:
             # python-on-whales' execute(tty=False) captures stdout and drops stderr when the
             # command succeeds; its own compose command line, streamed, keeps both
-            full = [*client.compose.docker_compose_cmd, "exec", "--no-TTY", service, *command]
-            copy_output(held_back(stream_stdout_and_stderr(full), not_started))
+            full = [*compose_command(client), "exec", "--no-TTY", service, *command]
+            copy_output(held_back(streamed(full), not_started))
     except DockerException as exc:
         why = not_started[-1] if not_started else last_line(exc.stderr) if "exec failed" in (exc.stderr or "") else ""
         if exc.return_code in (126, 127) and why:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from invoke import Collection
 
+from workshop.adapters import docker_command, output
 from workshop.cli import Ctx, Ran, say, task, warn
 from workshop.console import write
 from workshop.display import container_state
@@ -259,10 +260,8 @@ def inspect(c: Ctx, json_=False):
     """Show the nginx container's image, state, ports and mounts (docker inspect test-nginx)."""
     container = require_container(c.docker, c.project, EXAMPLE, c.get("NGINX_NAME"), "NGINX_NAME", "nginx.up")
     if json_:
-        from python_on_whales.utils import run
-
         # exactly what `docker inspect` prints: the CLI, with this client's own connection options
-        document = run([*c.docker.client_config.docker_cmd, "container", "inspect", container.id], return_stderr=False)
+        document = output([*docker_command(c.docker), "container", "inspect", container.id])
         write("stdout", document.encode() + b"\n")
         return
     for field, value in summary(container, c.project):
