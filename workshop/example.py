@@ -25,11 +25,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from invoke import Collection, Task
 
 from workshop.settings import CORE, Registry, Setting
+from workshop.waiting import TimedOut, wait_for
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from workshop.cli import Ctx, Ran
@@ -70,6 +71,24 @@ def expect(condition: object, problem: str) -> None:
     """Raise CheckFailed(problem) unless ``condition`` holds."""
     if not condition:
         raise CheckFailed(problem)
+
+
+T = TypeVar("T")
+
+#: how long a tour check waits for what the engine does in its own time (a first log line, a
+#: healthcheck, a task scheduled): generous, as the learner's laptop may be busy
+TOUR_WAIT = 60.0
+
+
+def expect_soon(condition: Callable[[], T | None], what: str, hint: str | Callable[[], str] = "") -> T:
+    """Wait for ``condition`` to return something truthy (``workshop.waiting.wait_for``, at most
+    TOUR_WAIT seconds) and return it; else raise CheckFailed naming ``what`` (and ``hint``).
+
+    For a check whose result the engine reaches in its own time: checked once, it would race it."""
+    try:
+        return wait_for(condition, what, TOUR_WAIT, interval=0.2, hint=hint)
+    except TimedOut as timed_out:
+        raise CheckFailed(str(timed_out)) from None
 
 
 TourCheck = Callable[["Ctx", "Ran", dict], str]

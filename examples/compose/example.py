@@ -28,7 +28,7 @@ from workshop.engine import (
     show_build_line,
 )
 from workshop.errors import WorkshopError, last_line
-from workshop.example import Example, Move, Service, Standin, Step, expect
+from workshop.example import Example, Move, Service, Standin, Step, expect, expect_soon
 from workshop.i18n import N_, tr
 from workshop.probe import answer_line, http_url, port_is_free, visit
 from workshop.settings import Setting, address, decimal, existing_file, image, one_of, port, whole
@@ -599,14 +599,22 @@ def shell(c: Ctx, service=APP_SERVICE):
 # -- the tour ------------------------------------------------------------------------------------
 
 
-def stack_healthy(c: Ctx, ran: Ran, noted: dict) -> str:
-    """Both services of the stack run and are healthy."""
-    healthy = {
+def healthy_services(c: Ctx) -> set[str]:
+    """The stack's services whose container runs and is healthy."""
+    return {
         ct.config.labels.get("com.docker.compose.service")
         for ct in project_only(c).compose.ps()
         if ct.state.running and ct.state.health and ct.state.health.status == "healthy"
     }
-    expect(set(STACK_SERVICES) <= healthy, f"healthy: {sorted(healthy) or 'none'}; expected {STACK_SERVICES}")
+
+
+def stack_healthy(c: Ctx, ran: Ran, noted: dict) -> str:
+    """Both services of the stack run and are healthy (their healthchecks run in their own time)."""
+    expect_soon(
+        lambda: set(STACK_SERVICES) <= healthy_services(c),
+        f"{' and '.join(STACK_SERVICES)} to be healthy",
+        hint=lambda: f"healthy: {sorted(healthy_services(c)) or 'none'}",
+    )
     return tr("{services} are running and healthy").format(services=tr(" and ").join(STACK_SERVICES))
 
 

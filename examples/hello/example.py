@@ -23,7 +23,7 @@ from workshop.engine import (
     run_once,
 )
 from workshop.errors import WorkshopError
-from workshop.example import Example, Move, Service, Step, expect
+from workshop.example import Example, Move, Service, Step, expect, expect_soon
 from workshop.hardening import NOBODY, ONE_OFF, SECURITY_OPT, SERVICE, hardened, healthcheck, limits
 from workshop.i18n import N_, tr
 from workshop.settings import Setting, container_name, decimal, image, text
@@ -223,8 +223,15 @@ def daemon_running(c: Ctx, ran: Ran):
 
 
 def daemon_started(c: Ctx, ran: Ran, noted: dict) -> str:
-    """The daemon runs; its id is noted to recognise it when started again."""
+    """The daemon runs and has printed its first line (so the next move, `daemon.logs`, has
+    output to show); its id is noted to recognise it when started again."""
     container = daemon_running(c, ran)
+    message = c.get("DAEMON_MESSAGE")
+    expect_soon(
+        lambda: message in str(c.docker.container.logs(container, tail=1)).splitlines(),
+        f"{container.name}'s first line {message!r}",
+        hint=lambda: f"its state: {c.docker.container.inspect(container.id).state.status}",
+    )
     noted["daemon"] = container.id
     return tr("{name} is running in the background ({id})").format(name=container.name, id=container.id[:12])
 

@@ -31,7 +31,7 @@ from workshop.confirm import Data, confirm, gone_from, report
 from workshop.display import table
 from workshop.engine import build_service, claim_container, copy_output, copy_until_interrupted
 from workshop.errors import WorkshopError
-from workshop.example import Example, Move, Service, Step, expect
+from workshop.example import Example, Move, Service, Step, expect, expect_soon
 from workshop.hardening import SERVICE, hardened, healthcheck
 from workshop.i18n import N_, tr
 from workshop.probe import answer_line, get, http_url, port_is_free, unreachable
@@ -1324,11 +1324,19 @@ def cluster_ready(c: Ctx, ran: Ran, noted: dict) -> str:
 
 
 def stack_running(c: Ctx, ran: Ran, noted: dict) -> str:
-    """Every task of the stack runs, the app's replicas on more than one node."""
-    tasks = stack_tasks(c, require_cluster(c))
-    apps = {t.node_id for t in tasks if t.state == "running" and t.service_id in app_services(c)}
-    expect(len(tasks) == wanted_tasks(c), f"{len(tasks)} tasks, not {wanted_tasks(c)}")
-    expect(len(apps) >= min(2, len(nodes_there(c))), "the app's replicas all run on one node")
+    """Every task of the stack runs, the app's replicas on more than one node (the swarm
+    schedules in its own time: the check waits for it)."""
+
+    def placed() -> tuple[list, set] | None:
+        tasks = stack_tasks(c, require_cluster(c))
+        apps = {t.node_id for t in tasks if t.state == "running" and t.service_id in app_services(c)}
+        return (tasks, apps) if len(tasks) == wanted_tasks(c) and len(apps) >= min(2, len(nodes_there(c))) else None
+
+    tasks, apps = expect_soon(
+        placed,
+        f"{wanted_tasks(c)} running tasks, the app's replicas on more than one node",
+        hint=lambda: "see `invoke stack.ps`",
+    )
     return tr("the stack runs {tasks} tasks; the app's replicas spread over {nodes} nodes").format(
         tasks=len(tasks), nodes=len(apps)
     )
