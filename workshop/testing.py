@@ -21,6 +21,11 @@ LINTERS: tuple[tuple[str, list[str]], ...] = (
 )
 
 
+#: the tests `invoke test --quick` runs: the unit tests and the integration tests that need no
+#: swarm and are not slow (markers declared in pyproject.toml)
+QUICK = "not swarm and not slow"
+
+
 def run_tool(module: str, args: list[str]) -> int:
     """Run ``python -m MODULE ARGS`` in the repository, showing the command; return its exit code."""
     say(f"$ {module} {' '.join(args)}".rstrip())
@@ -32,14 +37,17 @@ def run_tool(module: str, args: list[str]) -> int:
         "unit": "run only the unit tests (no Docker engine needed, no setup)",
         "keyword": "only tests matching this pytest -k expression",
         "serial": "run the integration tests one at a time (default: two workers)",
+        "quick": "the inner loop: leave out the tests marked swarm or slow (a cluster, a whole tour)",
     }
 )
-def test(c: Ctx, unit=False, keyword=None, serial=False):
+def test(c: Ctx, unit=False, keyword=None, serial=False, quick=False):
     """Run `invoke setup`, then every test (unit and integration, against the real engine)."""
     args = ["pytest"]
     if unit:
         args += ["-m", "not integration"]
     else:
+        if quick:
+            args += ["-m", QUICK]
         setup(c)
         if not serial and importlib.util.find_spec("xdist"):
             args += ["-n", "2", "--dist", "loadfile"]

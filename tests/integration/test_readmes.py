@@ -52,7 +52,13 @@ def as_tested(argument: str, test_values: dict[str, str]) -> str:
     return argument
 
 
-@pytest.mark.parametrize("readme", EXAMPLES, ids=[path.parent.name for path in EXAMPLES])
+def marked(readme):
+    """The README as a test parameter; example 5's (swarm) carries the swarm mark: its session makes a cluster."""
+    marks = [pytest.mark.swarm, pytest.mark.slow] if readme.parent.name == "swarm" else []
+    return pytest.param(readme, marks=marks, id=readme.parent.name)
+
+
+@pytest.mark.parametrize("readme", [marked(readme) for readme in EXAMPLES])
 def test_the_try_it_session_does_what_the_readme_shows(workshop, readme):
     blocks = sessions(readme, "Try it")
     assert blocks, f"{readme} has no console session under 'Try it'"

@@ -28,7 +28,7 @@ from examples.swarm.example import settled
 from workshop.config import STATE_DIR
 from workshop.probe import get
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.swarm]
 
 COUNT_PREFIX = "Hello from Redis! I have been seen "
 RELEASES = Path(__file__).parent / "releases"

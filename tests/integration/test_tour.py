@@ -77,6 +77,8 @@ def in_order(text: str, parts: list[str]) -> bool:
     return True
 
 
+@pytest.mark.swarm
+@pytest.mark.slow
 def test_the_whole_tour_checks_every_step_then_removes_all_it_started_but_the_data(workshop, resources):
     result = workshop.run("tour", timeout=1200).ok()  # all of it, the swarm too
     out = result.stdout
