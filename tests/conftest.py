@@ -260,10 +260,11 @@ def project_resources(client, project: str) -> dict[str, list]:
     }
 
 
-def remove_project(client, project: str) -> None:
+def remove_project(client, project: str) -> list:
     """Remove everything labelled with ``project`` (containers first); an image with every tag
     it has; and what the project keeps in .workshop/ (example 5's folder for its cluster), which
-    a test that failed before its `swarm.down` leaves behind."""
+    a test that failed before its `swarm.down` leaves behind. Returns the containers, as
+    inspected before their removal."""
     import shutil
 
     found = project_resources(client, project)
@@ -280,6 +281,17 @@ def remove_project(client, project: str) -> None:
     shutil.rmtree(cluster_folder, ignore_errors=True)
     with contextlib.suppress(OSError):  # another cluster's folder is still there
         cluster_folder.parent.rmdir()
+    return found["containers"]
+
+
+def check_hardening(containers) -> None:
+    """Fail (once everything is removed) if a container a test left breaks the hardening rule
+    and is no exemption declared in workshop/hardening.py (tests/hardened.py): whichever
+    example started it, every container is checked, at no cost beyond the cleanup's own listing."""
+    from hardened import unhardened
+
+    broken = unhardened(containers, Settings.load().label_prefix("WORKSHOP_LABEL_PREFIX"))
+    assert not broken, "not hardened (workshop/hardening.py): " + " | ".join(broken)
 
 
 def swarm_images(tag: str) -> dict[str, str]:
@@ -339,7 +351,7 @@ def workshop(docker_client, tmp_path):
     )
     shop.project = tag
     yield shop
-    remove_project(docker_client, tag)
+    check_hardening(remove_project(docker_client, tag))
 
 
 @pytest.fixture
@@ -373,7 +385,9 @@ def cluster(docker_client, tmp_path_factory):
         shop.run("stack.deploy", timeout=900).ok()
         yield shop
     finally:
+        seen = project_resources(docker_client, tag)["containers"]  # the nodes and the registry
         shop.run("swarm.down", "--volumes", timeout=300)
         # the swarm-of-yours test's project first: the test releases are built FROM its image
-        remove_project(docker_client, f"{tag}-yours")
-        remove_project(docker_client, tag)
+        seen += remove_project(docker_client, f"{tag}-yours")
+        seen += remove_project(docker_client, tag)
+    check_hardening(seen)

@@ -5,14 +5,16 @@ block, generated from here by `invoke settings --write`; a unit test fails when 
 Every container: a numeric non-root user, a read-only root filesystem (tmpfs only where a
 process must write), ``no-new-privileges``, all capabilities dropped, and memory, CPU and PIDs
 limits from settings: one set for one-off containers (hello, curl) and one for long-running
-services (daemon, nginx, app, redis, the swarm's registry). The exceptions (the README's
-Hardening section names them): ``hello.shell``, and example 5's swarm nodes, each a Docker
-engine in a container, which needs root and capabilities.
+services (daemon, nginx, app, redis, the swarm's registry). The exceptions are declared once,
+in ``EXEMPTIONS`` (the README's Hardening section names each); a container the workshop starts
+as one carries the label ``exempt()`` gives it, which the test suite's check of every container
+it leaves reads (tests/hardened.py).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workshop.settings import Setting, decimal, whole
@@ -106,3 +108,43 @@ def compose_block() -> str:
         f"  pids_limit: ${{{SERVICE}_PIDS:-128}}",
     ]
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Exemption:
+    """A container the workshop starts without the full hardening, on purpose."""
+
+    key: str  # the value of its exemption label
+    what: str  # how the README's Hardening section names it
+    why: str
+
+
+EXEMPTIONS = (
+    Exemption(
+        "hello-shell",
+        "`hello.shell`",
+        "the tutorial's throwaway interactive shell, to look around and `apt-get install` in: root, "
+        "Docker's default capabilities and a writable root filesystem (still no-new-privileges and the one-off limits)",
+    ),
+    Exemption(
+        "swarm-node",
+        "Example 5's swarm nodes",
+        "each node runs a Docker engine, which needs root and nearly every capability",
+    ),
+    Exemption(
+        "swarm-proxy",
+        "Example 5's stack",
+        "the proxy, a swarm service inside the nodes, runs as the named user `haproxy` of Debian's haproxy "
+        "package, whose number the package picks; swarm services cannot ask for no-new-privileges",
+    ),
+)
+
+#: the label key (after the project's label prefix) naming a container's exemption
+EXEMPT_KEY = "hardening-exempt"
+
+
+def exempt(c: Ctx, key: str) -> dict[str, str]:
+    """The label that declares a container one of EXEMPTIONS (``key``); an undeclared key is a bug."""
+    if key not in {exemption.key for exemption in EXEMPTIONS}:
+        raise ValueError(f"{key!r} is not declared in workshop/hardening.py's EXEMPTIONS")
+    return {f"{c.project.label_prefix}.{EXEMPT_KEY}": key}

@@ -24,7 +24,7 @@ from workshop.engine import (
 )
 from workshop.errors import WorkshopError
 from workshop.example import Example, Move, Service, Step, expect, expect_soon
-from workshop.hardening import NOBODY, ONE_OFF, SECURITY_OPT, SERVICE, hardened, healthcheck, limits
+from workshop.hardening import NOBODY, ONE_OFF, SECURITY_OPT, SERVICE, exempt, hardened, healthcheck, limits
 from workshop.i18n import N_, tr
 from workshop.settings import Setting, container_name, decimal, image, text
 
@@ -88,7 +88,7 @@ def shell(c: Ctx):
             tty=True,
             remove=True,
             init=True,
-            labels=c.project.labels(HELLO),
+            labels={**c.project.labels(HELLO), **exempt(c, "hello-shell")},
             security_options=list(SECURITY_OPT),
             **limits(c, ONE_OFF),
         )

@@ -32,7 +32,7 @@ from workshop.display import table
 from workshop.engine import build_service, claim_container, copy_output, copy_until_interrupted
 from workshop.errors import WorkshopError
 from workshop.example import Example, Move, Service, Step, expect, expect_soon
-from workshop.hardening import SERVICE, hardened, healthcheck
+from workshop.hardening import SERVICE, exempt, hardened, healthcheck
 from workshop.i18n import N_, tr
 from workshop.probe import answer_line, get, http_url, port_is_free, unreachable
 from workshop.settings import Setting, address, image, port, whole
@@ -340,7 +340,8 @@ def start_node(c: Ctx, number: int) -> None:
     name = node_name(c, number)
     c.docker.run(
         c.get("SWARM_NODE_IMAGE"), detach=True, name=name, hostname=name,
-        labels={**c.project.labels(EXAMPLE), node_key(c): str(number), **made_with(c)}, networks=[network(c)],
+        labels={**c.project.labels(EXAMPLE), node_key(c): str(number), **made_with(c), **exempt(c, "swarm-node")},
+        networks=[network(c)],
         # what an engine in a container needs, and nothing more (README: "The nodes")
         cap_add=["ALL"], cap_drop=["SYS_RESOURCE"],
         security_options=["seccomp=unconfined", "apparmor=unconfined"],
