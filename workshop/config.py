@@ -19,7 +19,6 @@ same values.
 from __future__ import annotations
 
 import atexit
-import hashlib
 import os
 import re
 import shutil
@@ -429,6 +428,8 @@ _DERIVED_LOCK = threading.Lock()
 def derived_env_file(text: str) -> Path:
     """An env file holding ``text``, in a folder of this process's own that is removed when it
     exits (one file per content: `up` runs tasks in threads, each may ask for it)."""
+    import hashlib  # not at import: `invoke --list` never needs it
+
     with _DERIVED_LOCK:
         if not _DERIVED_FOLDER:
             folder = Path(tempfile.mkdtemp(prefix="docker-workshop-"))

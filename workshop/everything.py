@@ -11,7 +11,6 @@ are done. A service that declares ``exists`` (the swarm) is only resumed by `up`
 from __future__ import annotations
 
 import contextvars
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
 from workshop.cli import Ctx, Ran, run_task, say, task
@@ -25,6 +24,8 @@ def run_side_by_side(c: Ctx, commands: dict[str, tuple[str, dict[str, Any]]], st
 
     ``status`` is the word shown for an example whose task succeeded.
     """
+    from concurrent.futures import ThreadPoolExecutor, as_completed  # not at import: `invoke --list` never needs it
+
     with ThreadPoolExecutor(max_workers=len(commands)) as pool:
         futures = {
             pool.submit(contextvars.copy_context().run, run_task, c, name, **options): example  # type: ignore[arg-type]

@@ -15,7 +15,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -382,6 +381,8 @@ def build_offline_base(c: Ctx, image: str) -> None:
     say(f"        building {image}: debootstrap {suite} from {mirror} (about a minute; log: {shown_path(log)})")
     system(["debootstrap", "--variant=minbase", suite, str(tree), mirror], log)
     slim_tree(tree)
+    import tarfile  # not at import: `invoke --list` never needs it
+
     with tarfile.open(archive, "w") as tar:
         tar.add(tree, arcname=".")
     changes = [f"LABEL {key}={value}" for key, value in c.project.image_labels("base").items()]

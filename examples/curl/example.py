@@ -4,7 +4,6 @@ list it, run it with a bind-mounted results folder, clean up."""
 from __future__ import annotations
 
 import os
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -205,7 +204,7 @@ def run(c: Ctx, site_url=None, verbose=False):
     user, owner = container_user(client.image.inspect(versioned).config.user or "")
     results = folder / RESULTS_NAME
     # the container writes aside; only a fetch that succeeded replaces the results (a rename)
-    partial = folder / f".{RESULTS_NAME}.{uuid.uuid4().hex[:8]}.partial"
+    partial = folder / f".{RESULTS_NAME}.{os.urandom(4).hex()}.partial"
     partial.touch()
     if owner is not None:
         os.chown(partial, *owner)

@@ -3,10 +3,8 @@ mount, published on a host port (docker run -d --name test-nginx -p 8080:80 -v $
 
 from __future__ import annotations
 
-import hashlib
+import os
 import shlex
-import uuid
-import webbrowser
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,6 +115,8 @@ class NginxSettings:
     @property
     def fingerprint(self) -> str:
         """A short digest of the settings a running container was made with."""
+        import hashlib  # not at import: `invoke --list` never needs it
+
         text = f"{self.image}|{self.bind}|{self.port}|{self.html}"
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -180,7 +180,7 @@ def up(c: Ctx):
             raise port_error(nginx, c)
         ensure_image(client, nginx.image, "NGINX_IMAGE")
         network = ensure_network(client, project)
-        attempt = uuid.uuid4().hex
+        attempt = os.urandom(16).hex()
         labels = {**project.labels(EXAMPLE), fingerprint_key(project): nginx.fingerprint, attempt_key(project): attempt}
         try:
             container = client.run(
@@ -227,6 +227,8 @@ def open_page(c: Ctx):
     container = claim_container(c.docker, c.project, EXAMPLE, nginx.name, "NGINX_NAME")
     if container is None or not container.state.running:
         raise WorkshopError(f"{nginx.name} is not running; start it with `invoke nginx.up`")
+    import webbrowser  # not at import: `invoke --list` never needs it
+
     if webbrowser.open(nginx.url):
         say(f"opened {nginx.url}")
     else:
