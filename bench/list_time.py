@@ -9,7 +9,10 @@ Python processes, and prints the medians of their CPU time (user + system) and t
 The target is a ratio of at most 1.3.
 Also prints the modules that cost the most to import here (``-X importtime``, cumulative).
 
-    python bench/list_time.py [ROUNDS]
+    python bench/list_time.py [ROUNDS] [CHECKOUT]
+
+CHECKOUT (default: this one) is the checkout to measure: another clone or worktree, to compare
+an earlier commit with the same script.
 """
 
 from __future__ import annotations
@@ -56,11 +59,11 @@ def timed(folder: Path, env: dict[str, str]) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def costliest(env: dict[str, str], count: int = 12) -> list[tuple[int, str]]:
+def costliest(env: dict[str, str], checkout: Path, count: int = 12) -> list[tuple[int, str]]:
     """The ``count`` top-level imports of `invoke --list` here with the largest cumulative time (µs)."""
     completed = subprocess.run(
         [sys.executable, "-X", "importtime", *LISTING[1:]],
-        cwd=ROOT,
+        cwd=checkout,
         env=env,
         capture_output=True,
         text=True,
@@ -76,17 +79,17 @@ def costliest(env: dict[str, str], count: int = 12) -> list[tuple[int, str]]:
     return sorted(rows, reverse=True)[:count]
 
 
-def compare(rounds: int, env: dict[str, str], bare: Path) -> tuple[float, float]:
+def compare(rounds: int, env: dict[str, str], bare: Path, checkout: Path) -> tuple[float, float]:
     """Medians of `invoke --list` in an empty-tasks folder and here, alternating."""
-    timed(ROOT, env), timed(bare, env)  # warm the file cache (and the bytecode cache)
+    timed(checkout, env), timed(bare, env)  # warm the file cache (and the bytecode cache)
     ours, invoke = [], []
     for _ in range(rounds):
-        ours.append(timed(ROOT, env))
+        ours.append(timed(checkout, env))
         invoke.append(timed(bare, env))
     return statistics.median(invoke), statistics.median(ours)
 
 
-def main(rounds: int) -> None:
+def main(rounds: int, checkout: Path) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         bare, cache = Path(scratch) / "empty", Path(scratch) / "pycache"
         bare.mkdir()
@@ -96,7 +99,7 @@ def main(rounds: int) -> None:
             ("bytecode cached (as usual)", environment(cache)),
             ("no bytecode cache", environment(None)),
         ):
-            baseline, here = compare(rounds, env, bare)
+            baseline, here = compare(rounds, env, bare, checkout)
             ratio = here / baseline
             verdict = "met" if ratio <= TARGET else "NOT met"
             print(
@@ -104,9 +107,9 @@ def main(rounds: int) -> None:
                 f"ratio {ratio:.2f} (target <= {TARGET}: {verdict})"
             )
         print("costliest imports of `invoke --list` here (one run, bytecode cached, cumulative):")
-        for micros, name in costliest(environment(cache)):
+        for micros, name in costliest(environment(cache), checkout):
             print(f"  {micros / 1000:8.1f} ms  {name}")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 15)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 15, Path(sys.argv[2]).resolve() if len(sys.argv) > 2 else ROOT)
