@@ -285,12 +285,16 @@ def remove_project(client, project: str) -> list:
 
 
 def check_hardening(containers) -> None:
-    """Fail (once everything is removed) if a container a test left breaks the hardening rule
-    and is no exemption declared in workshop/hardening.py (tests/hardened.py): whichever
-    example started it, every container is checked, at no cost beyond the cleanup's own listing."""
+    """Fail (once everything is removed) if a container an example started and a test left
+    breaks the hardening rule and is no exemption declared in workshop/hardening.py
+    (tests/hardened.py): whichever example started it, every container is checked, at no cost
+    beyond the cleanup's own listing. Containers a test starts itself name no example."""
     from hardened import unhardened
 
-    broken = unhardened(containers, Settings.load().label_prefix("WORKSHOP_LABEL_PREFIX"))
+    from tasks import shop
+
+    examples = {example.name for example in shop.examples}
+    broken = unhardened(containers, Settings.load().label_prefix("WORKSHOP_LABEL_PREFIX"), examples)
     assert not broken, "not hardened (workshop/hardening.py): " + " | ".join(broken)
 
 

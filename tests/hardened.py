@@ -7,6 +7,12 @@ from __future__ import annotations
 from workshop.hardening import EXEMPT_KEY, EXEMPTIONS
 
 
+def started_by_an_example(container, label_prefix: str, examples: set[str]) -> bool:
+    """True when ``container`` carries the example label of one of ``examples``: the workshop
+    started it (a container a test starts itself, such as a stand-in server, names no example)."""
+    return (container.config.labels or {}).get(f"{label_prefix}.example") in examples
+
+
 def problems(container, label_prefix: str) -> list[str]:
     """What ``container`` (a python-on-whales Container) lacks of the rule, one phrase each."""
     labels = container.config.labels or {}
@@ -31,10 +37,11 @@ def problems(container, label_prefix: str) -> list[str]:
     return found
 
 
-def unhardened(containers, label_prefix: str) -> list[str]:
-    """One line per container of ``containers`` that breaks the rule, naming what it lacks."""
+def unhardened(containers, label_prefix: str, examples: set[str]) -> list[str]:
+    """One line per container of ``containers`` an example of ``examples`` started that breaks
+    the rule, naming what it lacks."""
     return [
         f"{container.name}: {'; '.join(found)}"
         for container in containers
-        if (found := problems(container, label_prefix))
+        if started_by_an_example(container, label_prefix, examples) and (found := problems(container, label_prefix))
     ]

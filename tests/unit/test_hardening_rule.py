@@ -68,9 +68,17 @@ def test_a_declared_exemption_is_not_checked_and_an_undeclared_one_is_a_problem(
     assert problems(made_up, PREFIX) == ["its exemption 'mine' is not declared in EXEMPTIONS"]
 
 
-def test_unhardened_names_each_container_and_what_it_lacks():
-    lines = unhardened([container("good"), container("bad", user="0", memory=0)], PREFIX)
-    assert lines == ["bad: user '0' is not a numeric non-root user; no memory limit"]
+def test_unhardened_names_each_container_an_example_started_and_what_it_lacks():
+    by = {f"{PREFIX}.example": "nginx"}
+    mine = {f"{PREFIX}.example": "tls-test"}  # a server a test started itself
+    found = [
+        container("good", labels=by),
+        container("bad", user="0", memory=0, labels=by),
+        container("t", user="0", labels=mine),
+    ]
+    assert unhardened(found, PREFIX, {"nginx", "daemon"}) == [
+        "bad: user '0' is not a numeric non-root user; no memory limit"
+    ]
 
 
 def test_exempt_labels_a_declared_exemption_and_refuses_another():
