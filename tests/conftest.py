@@ -263,11 +263,13 @@ def project_resources(client, project: str) -> dict[str, list]:
 def remove_project(client, project: str) -> list:
     """Remove everything labelled with ``project`` (containers first); an image with every tag
     it has; and what the project keeps in .workshop/ (example 5's folder for its cluster), which
-    a test that failed before its `swarm.down` leaves behind. Returns the containers, as
-    inspected before their removal."""
+    a test that failed before its `swarm.down` leaves behind. Returns what the hardening check
+    found wrong with its containers (read before they go: python-on-whales inspects a container
+    again when it is read a moment later)."""
     import shutil
 
     found = project_resources(client, project)
+    broken = unhardened_now(found["containers"])
     if found["containers"]:
         client.container.remove(found["containers"], force=True, volumes=True)
     for network in found["networks"]:
@@ -281,20 +283,25 @@ def remove_project(client, project: str) -> list:
     shutil.rmtree(cluster_folder, ignore_errors=True)
     with contextlib.suppress(OSError):  # another cluster's folder is still there
         cluster_folder.parent.rmdir()
-    return found["containers"]
+    return broken
 
 
-def check_hardening(containers) -> None:
-    """Fail (once everything is removed) if a container an example started and a test left
-    breaks the hardening rule and is no exemption declared in workshop/hardening.py
-    (tests/hardened.py): whichever example started it, every container is checked, at no cost
-    beyond the cleanup's own listing. Containers a test starts itself name no example."""
+def unhardened_now(containers) -> list[str]:
+    """One line per container an example started that breaks the hardening rule and is no
+    exemption declared in workshop/hardening.py (tests/hardened.py). Containers a test starts
+    itself name no example."""
     from hardened import unhardened
 
     from tasks import shop
 
     examples = {example.name for example in shop.examples}
-    broken = unhardened(containers, Settings.load().label_prefix("WORKSHOP_LABEL_PREFIX"), examples)
+    return unhardened(containers, Settings.load().label_prefix("WORKSHOP_LABEL_PREFIX"), examples)
+
+
+def check_hardening(broken: list[str]) -> None:
+    """Fail, once everything is removed, naming each container that is not hardened: whichever
+    example started it, every container a test leaves is checked, at no cost beyond the
+    cleanup's own listing."""
     assert not broken, "not hardened (workshop/hardening.py): " + " | ".join(broken)
 
 
@@ -389,9 +396,9 @@ def cluster(docker_client, tmp_path_factory):
         shop.run("stack.deploy", timeout=900).ok()
         yield shop
     finally:
-        seen = project_resources(docker_client, tag)["containers"]  # the nodes and the registry
+        broken = unhardened_now(project_resources(docker_client, tag)["containers"])  # the nodes, the registry
         shop.run("swarm.down", "--volumes", timeout=300)
         # the swarm-of-yours test's project first: the test releases are built FROM its image
-        seen += remove_project(docker_client, f"{tag}-yours")
-        seen += remove_project(docker_client, tag)
-    check_hardening(seen)
+        broken += remove_project(docker_client, f"{tag}-yours")
+        broken += remove_project(docker_client, tag)
+    check_hardening(broken)
