@@ -22,8 +22,8 @@ LINTERS: tuple[tuple[str, list[str]], ...] = (
 
 
 #: the tests `invoke test --quick` runs: the unit tests and the integration tests that need no
-#: swarm and are not slow (markers declared in pyproject.toml)
-QUICK = "not swarm and not slow"
+#: swarm, no throwaway machine (the harness) and are not slow (markers declared in pyproject.toml)
+QUICK = "not swarm and not machine and not slow"
 
 
 def run_tool(module: str, args: list[str]) -> int:
@@ -37,7 +37,7 @@ def run_tool(module: str, args: list[str]) -> int:
         "unit": "run only the unit tests (no Docker engine needed, no setup)",
         "keyword": "only tests matching this pytest -k expression",
         "serial": "run the integration tests one at a time (default: two workers)",
-        "quick": "the inner loop: leave out the tests marked swarm or slow (a cluster, a whole tour)",
+        "quick": "the inner loop: leave out the tests marked swarm, machine or slow (a cluster, the harness, a whole tour)",
     }
 )
 def test(c: Ctx, unit=False, keyword=None, serial=False, quick=False):
