@@ -37,7 +37,7 @@ def run_tool(module: str, args: list[str]) -> int:
         "unit": "run only the unit tests (no Docker engine needed, no setup)",
         "keyword": "only tests matching this pytest -k expression",
         "serial": "run the integration tests one at a time (default: two workers)",
-        "quick": "the inner loop: leave out the tests marked swarm, machine or slow (a cluster, the harness, a whole tour)",
+        "quick": "the inner loop: leave out the tests marked swarm, machine or slow (cluster, harness, whole tour)",
     }
 )
 def test(c: Ctx, unit=False, keyword=None, serial=False, quick=False):
