@@ -140,6 +140,7 @@ WALK: list[Step] = [
 ]
 
 
+@pytest.mark.slow  # every task twice in a row: about 6 minutes under load
 def test_every_task_run_twice_in_a_row_leaves_the_engine_as_the_first_run_left_it(workshop, docker_client):
     """Walk the task list in order; each step runs twice and must not change anything the second time."""
     for number, step in enumerate(WALK, 1):

@@ -10,7 +10,7 @@ from interrupt import interrupt_at
 
 from workshop.probe import get, http_url
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # whole tours, interrupted and run again
 
 
 def test_compose_up_interrupted_while_it_starts_is_finished_by_the_next(workshop):
