@@ -1,0 +1,102 @@
+"""What the page shows, read the way `invoke status` reads it (``inventory.collect`` and the
+examples' conditions) plus each example's panel (the swarm's nodes and tasks as `swarm.nodes`
+and `stack.ps` read them, the counter's count): one JSON-able dict, read in one go.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from workshop.cli import Ctx, typed
+from workshop.errors import describe
+from workshop.example import Example
+from workshop.inventory import Resource, collect, conditions
+
+
+def state_of(containers: list[Resource]) -> str:
+    """An example's state from its containers' `docker ps` status: not started, running, healthy,
+    unhealthy or stopped."""
+    if not containers:
+        return "not started"
+    statuses = [r.status for r in containers]
+    up = [s for s in statuses if s.startswith("Up")]
+    if any("(unhealthy)" in s for s in up):
+        return "unhealthy"
+    if not up:
+        return "stopped"
+    if len(up) == len(statuses) and all("(healthy)" in s for s in up):
+        return "healthy"
+    return "running"
+
+
+def start_task(example: Example) -> str:
+    """The command that starts an example: its service's start task, else its first tour move."""
+    if example.service is not None:
+        return typed(example.service.start, {})
+    if example.tour is not None and example.tour.moves:
+        move = example.tour.moves[0]
+        return typed(move.task, {})
+    return ""
+
+
+def example_rows(examples: tuple[Example, ...], found: list[Resource], notes: dict[str, str]) -> list[dict]:
+    """One row per example of the tour, in the tutorial's order: name, state, URLs, start task, note."""
+    rows = []
+    for example in examples:
+        if example.tour is None:
+            continue
+        containers = [r for r in found if r.example == example.name and r.kind == "container"]
+        rows.append(
+            {
+                "name": example.name,
+                "title": example.tour.title,
+                "state": state_of(containers),
+                "urls": sorted({url for r in containers for url in r.detail.split() if r.status.startswith("Up")}),
+                "start": start_task(example),
+                "note": notes.get(example.name, ""),
+            }
+        )
+    return rows
+
+
+def actions(examples: tuple[Example, ...]) -> list[dict]:
+    """Every button the examples' panels offer."""
+    return [
+        {"key": a.key, "label": a.label, "example": e.name, "per_node": a.per_node, "command": typed(a.task, {})}
+        for e in examples
+        if e.panel
+        for a in e.panel.actions
+    ]
+
+
+def inventory(c: Ctx) -> dict[str, Any]:
+    """The user's engine: every example's row, or the engine's one-line failure."""
+    try:
+        found = collect(c.docker, c.project)
+        notes = {example.name: note for example, note in conditions(c)}
+    except Exception as exc:  # noqa: BLE001 - any failure of the engine is shown, and read again later
+        return {"ok": False, "error": describe(exc) or repr(exc), "examples": []}
+    return {"ok": True, "error": "", "examples": example_rows(c.shop.examples, found, notes)}
+
+
+def panel_view(c: Ctx, example: Example) -> dict[str, Any]:
+    """One example's panel view, or its one-line failure."""
+    assert example.panel is not None and example.panel.view is not None
+    try:
+        return example.panel.view(c)
+    except Exception as exc:  # noqa: BLE001 - shown on the page; the next event reads it again
+        return {"kind": "error", "error": describe(exc) or repr(exc), "settling": False}
+
+
+def read(c: Ctx, pool: ThreadPoolExecutor) -> dict[str, Any]:
+    """The whole board, its parts read side by side (each asks its engine through the docker CLI)."""
+    fresh = Ctx.wrap(c)  # settings read anew: a changed .env shows without a restart
+    viewed = [e for e in fresh.shop.examples if e.panel and e.panel.view]
+    engine = pool.submit(inventory, Ctx.wrap(fresh))
+    views = {e.name: pool.submit(panel_view, Ctx.wrap(fresh), e) for e in viewed}
+    return {
+        "engine": engine.result(),
+        "panels": {name: future.result() for name, future in views.items()},
+        "actions": actions(fresh.shop.examples),
+    }

@@ -1,0 +1,77 @@
+"""The `dashboard` task: checks its port, starts the followers and the board, serves the page
+until Ctrl-C, and prints the page's URL with its token (as Jupyter does)."""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import webbrowser
+from concurrent.futures import ThreadPoolExecutor
+
+from workshop.cli import Ctx, say, task
+from workshop.dashboard import board as reading
+from workshop.dashboard.feed import Board, Follower, Hub
+from workshop.dashboard.server import Runner, make_app
+from workshop.errors import WorkshopError
+
+HOST = "127.0.0.1"
+
+
+def listening(c: Ctx, port: int) -> socket.socket:
+    """The page's socket, bound now: a taken port is one line before anything starts."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((HOST, port))
+    except OSError as exc:
+        sock.close()
+        raise WorkshopError(
+            f"DASHBOARD_PORT={port} ({c.settings.where('DASHBOARD_PORT')}): {HOST}:{port} is taken "
+            f"({exc.strerror}); choose another DASHBOARD_PORT {c.settings.where('DASHBOARD_PORT')}"
+        ) from None
+    sock.listen(64)
+    return sock
+
+
+def followers(c: Ctx, board: Board) -> list[Follower]:
+    """One per engine: the user's (only our project's events), and each panel's further engine."""
+    found = [Follower("engine", lambda: Ctx.wrap(c).docker, {"label": f"{c.project.project_key}={c.project.name}"},
+                      board)]  # fmt: skip
+    for example in c.shop.examples:
+        if example.panel and example.panel.engine:
+            engine = example.panel.engine
+            found.append(Follower(example.name, lambda engine=engine: engine(Ctx.wrap(c)), {}, board))
+    return found
+
+
+@task(help={"open": "also open the page in your web browser"})
+def dashboard(c: Ctx, open_=False):
+    """Serve a live page of the workshop (examples, counter, swarm, events, buttons) on 127.0.0.1:DASHBOARD_PORT."""
+    import uvicorn
+
+    port = c.get("DASHBOARD_PORT")
+    c.check(["WORKSHOP_PROJECT", "WORKSHOP_LABEL_PREFIX"])
+    sock = listening(c, port)
+    token = secrets.token_urlsafe(24)
+    hub, pool = Hub(), ThreadPoolExecutor(max_workers=4, thread_name_prefix="read")
+    board = Board(lambda: reading.read(c, pool), hub)
+    runner = Runner(c, board.wake.set)
+    app = make_app(c, hub, runner, port, token)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1))
+    for follower in followers(c, board):
+        follower.start()
+    import threading
+
+    threading.Thread(target=board.run, name="board", daemon=True).start()
+    url = f"http://{HOST}:{port}/?token={token}"
+    say(f"dashboard: {url}")
+    say("(the token in the URL lets the page run tasks; Ctrl-C stops the dashboard)")
+    if open_:
+        webbrowser.open(url)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        board.stop()
+        pool.shutdown(wait=False, cancel_futures=True)
+        sock.close()
+    say("dashboard stopped")
