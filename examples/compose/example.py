@@ -649,8 +649,10 @@ def count_view(c: Ctx) -> dict[str, Any]:
     (None while Redis does not run); `invoke dashboard` shows it."""
     for container in project_only(c).compose.ps():
         if (container.config.labels or {}).get("com.docker.compose.service") == "redis" and container.state.running:
-            answer = c.docker.container.execute(container, ["redis-cli", "-p", str(c.get("REDIS_PORT")), "get", "hits"])
-            return {"kind": "counter", "count": int(answer) if str(answer).strip().isdigit() else 0}
+            answer = str(
+                c.docker.container.execute(container, ["redis-cli", "-p", str(c.get("REDIS_PORT")), "get", "hits"])
+            )
+            return {"kind": "counter", "count": int(answer) if answer.strip().isdigit() else 0}
     return {"kind": "counter", "count": None}
 
 

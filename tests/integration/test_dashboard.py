@@ -56,9 +56,17 @@ def dashboard(cluster, tmp_path_factory):
     port = free_port()
     log = tmp_path_factory.mktemp("dashboard") / "stderr.log"
     with log.open("w") as stderr:
-        process = subprocess.Popen(cluster.command("dashboard"), cwd=ROOT, env=cluster.environ(DASHBOARD_PORT=str(port)),
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, text=True,
-                                   start_new_session=True)  # fmt: skip
+        environ = cluster.environ(DASHBOARD_PORT=str(port))
+        process = subprocess.Popen(
+            cluster.command("dashboard"),
+            cwd=ROOT,
+            env=environ,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            start_new_session=True,
+        )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True)
     reader.start()
@@ -161,7 +169,8 @@ def test_pressing_scale_shows_three_app_boxes_within_10_s(browser):
 
 
 def test_draining_redis_node_shows_its_one_line_and_changes_nothing(browser, cluster):
-    redis = next(n for n in browser.execute_script("return window.dashboard.lastBoard.panels.swarm.nodes") if n["redis"])
+    nodes = browser.execute_script("return window.dashboard.lastBoard.panels.swarm.nodes")
+    redis = next(n for n in nodes if n["redis"])
     result = press(browser, "swarm.drain", redis["name"], timeout=60)
     assert not result["ok"]
     assert "keeps Redis and its volume" in result["text"], result

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import secrets
 import socket
+import threading
 import webbrowser
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from workshop.cli import Ctx, say, task
 from workshop.dashboard import board as reading
 from workshop.dashboard.feed import Board, Follower, Hub
 from workshop.dashboard.server import Runner, make_app
 from workshop.errors import WorkshopError
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from python_on_whales import DockerClient
 
 HOST = "127.0.0.1"
 
@@ -35,13 +41,17 @@ def listening(c: Ctx, port: int) -> socket.socket:
 
 def followers(c: Ctx, board: Board) -> list[Follower]:
     """One per engine: the user's (only our project's events), and each panel's further engine."""
-    found = [Follower("engine", lambda: Ctx.wrap(c).docker, {"label": f"{c.project.project_key}={c.project.name}"},
-                      board)]  # fmt: skip
+    label = {"label": f"{c.project.project_key}={c.project.name}"}
+    found = [Follower("engine", lambda: Ctx.wrap(c).docker, label, board)]
     for example in c.shop.examples:
         if example.panel and example.panel.engine:
-            engine = example.panel.engine
-            found.append(Follower(example.name, lambda engine=engine: engine(Ctx.wrap(c)), {}, board))
+            found.append(Follower(example.name, further(c, example.panel.engine), {}, board))
     return found
+
+
+def further(c: Ctx, engine: Callable[[Ctx], DockerClient | None]) -> Callable[[], DockerClient | None]:
+    """A panel's further engine, asked anew each time (a cluster comes and goes)."""
+    return lambda: engine(Ctx.wrap(c))
 
 
 @task(help={"open": "also open the page in your web browser"})
@@ -60,8 +70,6 @@ def dashboard(c: Ctx, open_=False):
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1))
     for follower in followers(c, board):
         follower.start()
-    import threading
-
     threading.Thread(target=board.run, name="board", daemon=True).start()
     url = f"http://{HOST}:{port}/?token={token}"
     say(f"dashboard: {url}")
