@@ -24,7 +24,9 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +55,7 @@ def start(port: int) -> tuple[subprocess.Popen, str]:
     return process, line.split(" ", 1)[1].strip()
 
 
-def boards(port: int):
+def boards(port: int) -> Iterator[tuple[int, dict]]:
     """Each board of /events as (arrival time in ns, board); opened at once."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     connection.request("GET", "/events")
@@ -77,19 +79,27 @@ def first_load(port: int) -> tuple[float, float]:
 
 
 def event_delays(port: int, rounds: int) -> list[float]:
-    """Milliseconds from a container's event to the board it caused, ROUNDS times."""
+    """Milliseconds from a container's first event to the first board it caused, ROUNDS times (the
+    boards are read as they come, in a thread, so each has its true arrival time)."""
     from python_on_whales import DockerClient
 
     settings = Settings.load()
     image, prefix = settings.image("HELLO_IMAGE"), settings.label_prefix("WORKSHOP_LABEL_PREFIX")
-    stream, client, found = boards(port), DockerClient(), []
-    next(stream)
+    arrived: list[tuple[int, dict]] = []
+    threading.Thread(target=lambda: arrived.extend(boards(port)), daemon=True).start()
+    client, found = DockerClient(), []
+    time.sleep(2)
     for _ in range(rounds):
+        began = time.time_ns()
         client.container.run(image, ["true"], remove=True, labels={f"{prefix}.project": PROJECT})
-        for arrived, board in stream:
-            if board.get("cause"):
-                found.append((arrived - board["cause"]) / 1e6)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            caused = [(at, board) for at, board in list(arrived) if (board.get("cause") or 0) >= began]
+            if caused:
+                at, board = caused[0]
+                found.append((at - board["cause"]) / 1e6)
                 break
+            time.sleep(0.05)
         time.sleep(3)  # the rest of its events drawn, before the next one
     return found
 

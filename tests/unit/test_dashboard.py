@@ -4,6 +4,12 @@ bad input, and how an example's state is told from its containers."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from invoke import Collection
 from starlette.testclient import TestClient
@@ -16,6 +22,7 @@ from workshop.dashboard.server import Runner, make_app
 from workshop.example import Action, Example, Move, Panel, Service, Step, Workshop
 from workshop.inventory import Resource
 
+ROOT = Path(__file__).resolve().parents[2]
 PORT, TOKEN = 52001, "s3cret-token"
 OWN = f"http://127.0.0.1:{PORT}"
 RAN: list[str] = []
@@ -163,3 +170,29 @@ def test_rows_follow_the_tour_and_show_urls_of_running_containers_only():
         ("a", "stopped", [], "invoke a.go", ""),
         ("b", "running", ["http://127.0.0.1:1/"], "invoke b.up", "stopped by hand"),
     ]
+
+
+def _dashboard(port: str) -> subprocess.CompletedProcess:
+    """`invoke dashboard` with DASHBOARD_PORT=port, as a user runs it."""
+    environ = {**os.environ, "DASHBOARD_PORT": port, "WORKSHOP_PROJECT": "wstest-dashboard-unit"}
+    return subprocess.run([sys.executable, "-m", "invoke", "dashboard"], cwd=ROOT, env=environ, capture_output=True,
+                          text=True, timeout=60, stdin=subprocess.DEVNULL)  # fmt: skip
+
+
+@pytest.mark.parametrize("port", ["abc", "0", "70000", ""])
+def test_an_invalid_port_is_one_line_before_anything_starts(port):
+    ran = _dashboard(port)
+    assert ran.returncode == 1
+    assert ran.stdout == ""
+    assert ran.stderr.startswith("error: DASHBOARD_PORT=") and ran.stderr.count("\n") == 1, ran.stderr
+
+
+def test_a_taken_port_is_one_line_before_anything_starts():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        ran = _dashboard(str(taken.getsockname()[1]))
+    assert ran.returncode == 1
+    assert ran.stdout == ""
+    assert "is taken" in ran.stderr and "choose another DASHBOARD_PORT" in ran.stderr
+    assert ran.stderr.startswith("error: DASHBOARD_PORT=") and ran.stderr.count("\n") == 1, ran.stderr

@@ -90,6 +90,7 @@ class Board:
         self.wake = threading.Event()
         self.stopping = threading.Event()
         self.reads = 0
+        self.ready = threading.Event()  # the first board is read
 
     def note(self, engine: str, event: Any) -> None:
         """An engine event: listed and read, unless it is noise (a health check's exec, a health
@@ -123,26 +124,33 @@ class Board:
         self.wake.set()
 
     def run(self) -> None:
-        """Read, publish, wait for a reason to read again."""
-        last, settling = "", False
+        """Read, publish, wait for a reason to read again. Woken by events, it first shows them on
+        the board it has (at once), then reads everything again (the docker CLI: some 0.3 s)."""
+        last, board = "", {}
         while not self.stopping.is_set():
             self.wake.clear()
             with self.lock:
                 cause, self.cause = self.cause, None
+            if board and cause is not None:
+                self.publish(board, None)
             board = self.read()
             self.reads += 1
-            with self.lock:
-                board["events"] = list(self.events)
-                board["engines"] = dict(self.engines)
-            settling = any(view.get("settling") for view in board.get("panels", {}).values())
-            text = json.dumps(board, sort_keys=True)
+            text = json.dumps(self.publish(board, None, send=False), sort_keys=True)
             if text != last:
                 last = text
-                board["cause"] = cause
-                board["sent"] = time.time_ns()
-                self.hub.publish(json.dumps(board))
+                self.publish(board, cause)
+            self.ready.set()
+            settling = any(view.get("settling") for view in board.get("panels", {}).values())
             self.wake.wait(timeout=POLL if settling else None)
             time.sleep(BURST)
+
+    def publish(self, board: dict[str, Any], cause: int | None, send: bool = True) -> dict[str, Any]:
+        """``board`` with the latest events and engine states, handed to the pages (unless not ``send``)."""
+        with self.lock:
+            shown = {**board, "events": list(self.events), "engines": dict(self.engines)}
+        if send:
+            self.hub.publish(json.dumps({**shown, "cause": cause, "sent": time.time_ns()}))
+        return shown
 
 
 def unix_socket(client: DockerClient) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import socket
 import threading
+import time
 import webbrowser
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from python_on_whales import DockerClient
 
 HOST = "127.0.0.1"
+READY = 60  # seconds the first read of the board may take before the URL is printed anyway
 
 
 def listening(c: Ctx, port: int) -> socket.socket:
@@ -54,6 +56,18 @@ def further(c: Ctx, engine: Callable[[Ctx], DockerClient | None]) -> Callable[[]
     return lambda: engine(Ctx.wrap(c))
 
 
+def announce(server, url: str, open_: bool) -> None:
+    """Print the URL (and open it) once the server answers, so a page opened then loads at once."""
+    while not server.started and not server.should_exit:
+        time.sleep(0.05)
+    if server.should_exit:
+        return
+    say(f"dashboard: {url}")
+    say("(the token in the URL lets the page run tasks; Ctrl-C stops the dashboard)")
+    if open_:
+        webbrowser.open(url)
+
+
 @task(help={"open": "also open the page in your web browser"})
 def dashboard(c: Ctx, open_=False):
     """Serve a live page of the workshop (examples, counter, swarm, events, buttons) on 127.0.0.1:DASHBOARD_PORT."""
@@ -71,11 +85,9 @@ def dashboard(c: Ctx, open_=False):
     for follower in followers(c, board):
         follower.start()
     threading.Thread(target=board.run, name="board", daemon=True).start()
+    board.ready.wait(READY)  # the page's first load then shows the board at once
     url = f"http://{HOST}:{port}/?token={token}"
-    say(f"dashboard: {url}")
-    say("(the token in the URL lets the page run tasks; Ctrl-C stops the dashboard)")
-    if open_:
-        webbrowser.open(url)
+    threading.Thread(target=announce, args=(server, url, open_), name="announce", daemon=True).start()
     try:
         server.run(sockets=[sock])
     finally:
