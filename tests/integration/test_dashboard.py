@@ -15,6 +15,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -112,16 +113,27 @@ def browser(dashboard, tmp_path_factory):
         driver.quit()
 
 
-def wait(driver, condition, timeout: float, message: str = ""):
-    """Selenium's own wait: the condition, asked every 0.1 s, until it holds or the deadline passes."""
+def wait(driver, condition, timeout: float, message: str | Callable[[], str] = ""):
+    """Selenium's own wait: the condition, asked every 0.1 s, until it holds or the deadline passes
+    (then the message, made at that moment when it is a function)."""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition, message)
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition)
+    except TimeoutException:
+        raise AssertionError(f"not within {timeout}s: {message() if callable(message) else message}") from None
 
 
 def boxes(driver, service: str = "app") -> list[dict]:
     """The task boxes the page draws, of one service."""
     return [b for b in driver.execute_script(BOXES) if b["service"] == service]
+
+
+def seen(driver) -> str:
+    """What the page showed last (for a failure's message): boxes, events, how long its read took."""
+    board = driver.execute_script("return window.dashboard.lastBoard") or {}
+    return f"boxes {boxes(driver)}; events {board.get('events')}; read in {board.get('read_ms')} ms"
 
 
 def press(driver, key: str, node: str | None = None, timeout: float = 300) -> dict:
@@ -159,7 +171,7 @@ def test_pressing_scale_shows_three_app_boxes_within_10_s(browser):
     from selenium.webdriver.common.by import By
 
     browser.find_element(By.CSS_SELECTOR, 'button[data-action="stack.scale-up"]').click()
-    wait(browser, lambda d: len(boxes(d)) == 3, 10, "three app boxes within 10 s of scale +1")
+    wait(browser, lambda d: len(boxes(d)) == 3, 10, lambda: f"three app boxes within 10 s of scale +1; {seen(browser)}")
     shown = time.monotonic() - clicked
     wait(browser, lambda d: d.find_element(By.ID, "result").get_attribute("data-ok") == "true", 180, "scale done")
     wait(browser, lambda d: [b["state"] for b in boxes(d)] == ["running"] * 3, 30, "three running app boxes")

@@ -23,7 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from python_on_whales import DockerClient
@@ -126,16 +126,18 @@ class Board:
     def run(self) -> None:
         """Read, publish, wait for a reason to read again. Woken by events, it first shows them on
         the board it has (at once), then reads everything again (the docker CLI: some 0.3 s)."""
-        last, board = "", {}
+        last, board = "", cast(dict[str, Any], {})
         while not self.stopping.is_set():
             self.wake.clear()
             with self.lock:
                 cause, self.cause = self.cause, None
             if board and cause is not None:
                 self.publish(board, None)
+            began = time.monotonic()
             board = self.read()
+            board["read_ms"] = round((time.monotonic() - began) * 1000)
             self.reads += 1
-            text = json.dumps(self.publish(board, None, send=False), sort_keys=True)
+            text = json.dumps({**self.publish(board, None, send=False), "read_ms": 0}, sort_keys=True)
             if text != last:
                 last = text
                 self.publish(board, cause)

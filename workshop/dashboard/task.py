@@ -52,8 +52,10 @@ def followers(c: Ctx, board: Board) -> list[Follower]:
 
 
 def further(c: Ctx, engine: Callable[[Ctx], DockerClient | None]) -> Callable[[], DockerClient | None]:
-    """A panel's further engine, asked anew each time (a cluster comes and goes)."""
-    return lambda: engine(Ctx.wrap(c))
+    """A panel's further engine, asked anew each time (a cluster comes and goes), with the settings
+    read once (asking costs no docker CLI while there is no cluster)."""
+    mine = Ctx.wrap(c)
+    return lambda: engine(mine)
 
 
 def announce(server, url: str, open_: bool) -> None:
@@ -94,4 +96,4 @@ def dashboard(c: Ctx, open_=False):
         board.stop()
         pool.shutdown(wait=False, cancel_futures=True)
         sock.close()
-    say("dashboard stopped")
+        say("dashboard stopped")
