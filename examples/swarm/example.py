@@ -1429,7 +1429,7 @@ def replicas_by(step_: int) -> Callable[[Ctx, str], dict[str, Any]]:
     """The options of a scale button: the app's replicas now, plus ``step_``."""
 
     def options(c: Ctx, argument: str) -> dict[str, Any]:
-        now = int(app_service(c, require_cluster(c)).spec.mode.get("Replicated", {}).get("Replicas", 0))
+        now = int(app_service(c, manager(c)).spec.mode.get("Replicated", {}).get("Replicas", 0))
         return {"replicas": now + step_}
 
     return options

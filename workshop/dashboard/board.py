@@ -5,7 +5,8 @@ and `stack.ps` read them, the counter's count): one JSON-able dict, read in one 
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from workshop.cli import Ctx, typed
@@ -71,13 +72,20 @@ def actions(examples: tuple[Example, ...]) -> list[dict]:
 
 
 def inventory(c: Ctx) -> dict[str, Any]:
-    """The user's engine: every example's row, or the engine's one-line failure."""
+    """The user's engine: every example's row (without its note), or the engine's one-line failure."""
     try:
         found = collect(c.docker, c.project)
-        notes = {example.name: note for example, note in conditions(c)}
     except Exception as exc:  # noqa: BLE001 - any failure of the engine is shown, and read again later
         return {"ok": False, "error": describe(exc) or repr(exc), "examples": []}
-    return {"ok": True, "error": "", "examples": example_rows(c.shop.examples, found, notes)}
+    return {"ok": True, "error": "", "examples": example_rows(c.shop.examples, found, {})}
+
+
+def notes(c: Ctx) -> dict[str, str]:
+    """Each example's note beyond its containers, as `status` prints it (the swarm stopped or unfinished)."""
+    try:
+        return {example.name: note for example, note in conditions(c)}
+    except Exception:  # noqa: BLE001 - the engine's failure is the inventory's to show
+        return {}
 
 
 def panel_view(c: Ctx, example: Example) -> dict[str, Any]:
@@ -89,14 +97,28 @@ def panel_view(c: Ctx, example: Example) -> dict[str, Any]:
         return {"kind": "error", "error": describe(exc) or repr(exc), "settling": False}
 
 
-def read(c: Ctx, pool: ThreadPoolExecutor) -> dict[str, Any]:
-    """The whole board, its parts read side by side (each asks its engine through the docker CLI)."""
+def parts(c: Ctx) -> dict[str, Callable[[], Any]]:
+    """The board's parts, each read on its own (side by side; each shown as soon as it is read):
+    ``engine`` (the examples on the user's engine), ``actions``, and ``panel:NAME`` per view."""
     fresh = Ctx.wrap(c)  # settings read anew: a changed .env shows without a restart
-    viewed = [e for e in fresh.shop.examples if e.panel and e.panel.view]
-    engine = pool.submit(inventory, Ctx.wrap(fresh))
-    views = {e.name: pool.submit(panel_view, Ctx.wrap(fresh), e) for e in viewed}
+    found: dict[str, Callable[[], Any]] = {
+        "engine": lambda: inventory(Ctx.wrap(fresh)),
+        "notes": lambda: notes(Ctx.wrap(fresh)),
+        "actions": lambda: actions(fresh.shop.examples),
+    }
+    for example in fresh.shop.examples:
+        if example.panel and example.panel.view:
+            found[f"panel:{example.name}"] = functools.partial(panel_view, Ctx.wrap(fresh), example)
+    return found
+
+
+def assemble(read: dict[str, Any]) -> dict[str, Any]:
+    """The board the page gets, from the parts read so far."""
+    engine = read.get("engine", {"ok": True, "error": "", "examples": []})
+    noted = read.get("notes", {})
+    engine = {**engine, "examples": [{**row, "note": noted.get(row["name"], "")} for row in engine["examples"]]}
     return {
-        "engine": engine.result(),
-        "panels": {name: future.result() for name, future in views.items()},
-        "actions": actions(fresh.shop.examples),
+        "engine": engine,
+        "actions": read.get("actions", []),
+        "panels": {key.removeprefix("panel:"): value for key, value in read.items() if key.startswith("panel:")},
     }

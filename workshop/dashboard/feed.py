@@ -22,8 +22,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Executor, as_completed
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from python_on_whales import DockerClient
@@ -78,10 +79,11 @@ def event_line(engine: str, event: Any) -> dict[str, Any]:
 
 
 class Board:
-    """Reads the board when woken and publishes it when it changed."""
+    """Reads the board's parts when woken and publishes each as soon as it is read and changed."""
 
-    def __init__(self, read: Callable[[], dict[str, Any]], hub: Hub) -> None:
-        self.read, self.hub = read, hub
+    def __init__(self, parts: Callable[[], dict[str, Callable[[], Any]]], hub: Hub, pool: Executor) -> None:
+        self.parts, self.hub, self.pool = parts, hub, pool
+        self.read: dict[str, Any] = {}  # each part, as last read
         self.events: deque[dict[str, Any]] = deque(maxlen=KEPT)
         self.engines: dict[str, dict[str, Any]] = {}
         self.health: dict[str, str] = {}
@@ -89,7 +91,6 @@ class Board:
         self.lock = threading.Lock()
         self.wake = threading.Event()
         self.stopping = threading.Event()
-        self.reads = 0
         self.ready = threading.Event()  # the first board is read
 
     def note(self, engine: str, event: Any) -> None:
@@ -124,35 +125,42 @@ class Board:
         self.wake.set()
 
     def run(self) -> None:
-        """Read, publish, wait for a reason to read again. Woken by events, it first shows them on
-        the board it has (at once), then reads everything again (the docker CLI: some 0.3 s)."""
-        last, board = "", cast(dict[str, Any], {})
+        """Read, publish, wait for a reason to read again: an event (or an action, or an engine
+        gone or back) reads every part; a part that is settling is read again after ``POLL``."""
+        from workshop.dashboard.board import assemble
+
+        woken = True
         while not self.stopping.is_set():
             self.wake.clear()
             with self.lock:
                 cause, self.cause = self.cause, None
-            if board and cause is not None:
-                self.publish(board, None)
-            began = time.monotonic()
-            board = self.read()
-            board["read_ms"] = round((time.monotonic() - began) * 1000)
-            self.reads += 1
-            text = json.dumps({**self.publish(board, None, send=False), "read_ms": 0}, sort_keys=True)
-            if text != last:
-                last = text
-                self.publish(board, cause)
+            if self.read and cause is not None:  # the new events at once, on the board as it is
+                self.publish(assemble(self.read), None)
+            parts = self.parts()
+            if not woken:
+                parts = {name: read for name, read in parts.items() if self.settling(name)}
+            futures = {self.pool.submit(read): name for name, read in parts.items()}
+            for future in as_completed(futures):
+                name = futures[future]
+                value = future.result()
+                if self.read.get(name) != value or name not in self.read:
+                    self.read[name] = value
+                    self.publish(assemble(self.read), cause)
             self.ready.set()
-            settling = any(view.get("settling") for view in board.get("panels", {}).values())
-            self.wake.wait(timeout=POLL if settling else None)
+            settling = any(self.settling(name) for name in self.read)
+            woken = self.wake.wait(timeout=POLL if settling else None)
             time.sleep(BURST)
 
-    def publish(self, board: dict[str, Any], cause: int | None, send: bool = True) -> dict[str, Any]:
-        """``board`` with the latest events and engine states, handed to the pages (unless not ``send``)."""
+    def settling(self, name: str) -> bool:
+        """True if the part ``name`` asked to be read again soon."""
+        value = self.read.get(name)
+        return isinstance(value, dict) and bool(value.get("settling"))
+
+    def publish(self, board: dict[str, Any], cause: int | None) -> None:
+        """``board`` with the latest events and engine states, handed to the pages."""
         with self.lock:
             shown = {**board, "events": list(self.events), "engines": dict(self.engines)}
-        if send:
-            self.hub.publish(json.dumps({**shown, "cause": cause, "sent": time.time_ns()}))
-        return shown
+        self.hub.publish(json.dumps({**shown, "cause": cause, "sent": time.time_ns()}))
 
 
 def unix_socket(client: DockerClient) -> str | None:

@@ -22,6 +22,9 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from python_on_whales import DockerClient
 
 HOST = "127.0.0.1"
+#: python-on-whales reads an object again (docker inspect) when an attribute is asked for more than
+#: 10 ms after its last read; a board reads each object's attributes in one go, freshly listed
+READ_CACHE = 1.0
 READY = 60  # seconds the first read of the board may take before the URL is printed anyway
 
 
@@ -34,7 +37,7 @@ def listening(c: Ctx, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise WorkshopError(
-            f"DASHBOARD_PORT={port} ({c.settings.where('DASHBOARD_PORT')}): {HOST}:{port} is taken "
+            f"DASHBOARD_PORT={port} ({c.settings.raw('DASHBOARD_PORT').origin}): {HOST}:{port} is taken "
             f"({exc.strerror}); choose another DASHBOARD_PORT {c.settings.where('DASHBOARD_PORT')}"
         ) from None
     sock.listen(64)
@@ -73,14 +76,16 @@ def announce(server, url: str, open_: bool) -> None:
 @task(help={"open": "also open the page in your web browser"})
 def dashboard(c: Ctx, open_=False):
     """Serve a live page of the workshop (examples, counter, swarm, events, buttons) on 127.0.0.1:DASHBOARD_PORT."""
+    import python_on_whales.client_config as whales
     import uvicorn
 
+    whales.CACHE_VALIDITY_PERIOD = READ_CACHE  # this process only: halves a board's docker CLI calls
     port = c.get("DASHBOARD_PORT")
     c.check(["WORKSHOP_PROJECT", "WORKSHOP_LABEL_PREFIX"])
     sock = listening(c, port)
     token = secrets.token_urlsafe(24)
     hub, pool = Hub(), ThreadPoolExecutor(max_workers=4, thread_name_prefix="read")
-    board = Board(lambda: reading.read(c, pool), hub)
+    board = Board(lambda: reading.parts(c), hub, pool)
     runner = Runner(c, board.wake.set)
     app = make_app(c, hub, runner, port, token)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1))
