@@ -135,7 +135,7 @@ class Board:
             with self.lock:
                 cause, self.cause = self.cause, None
             if self.read and cause is not None:  # the new events at once, on the board as it is
-                self.publish(assemble(self.read), None)
+                self.publish(assemble(self.read), cause)
             parts = self.parts()
             if not woken:
                 parts = {name: read for name, read in parts.items() if self.settling(name)}
