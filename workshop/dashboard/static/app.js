@@ -28,7 +28,7 @@ function releaseColour(release) {  // the same release: the same colour, on ever
 function drawExamples(engine) {
   const body = document.querySelector("#examples tbody");
   body.replaceChildren(...engine.examples.map((row) => {
-    const urls = row.urls.map((url) => el("a", { href: url, target: "_blank", rel: "noopener" }, url));
+    const urls = row.urls.map((url) => el("div", {}, el("a", { href: url, target: "_blank", rel: "noopener" }, url)));
     const state = el("span", { class: `state state-${row.state.replace(" ", "-")}` }, row.state);
     const note = row.note ? el("div", { class: "muted" }, row.note) : "";
     return el("tr", { "data-example": row.name, "data-state": row.state },
