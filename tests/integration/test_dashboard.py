@@ -192,9 +192,9 @@ def test_draining_redis_node_shows_its_one_line_and_changes_nothing(browser, clu
 
 
 def manager_socket(cluster) -> Path:
-    from workshop.config import STATE_DIR
+    from workshop.config import state_dir
 
-    return STATE_DIR / "swarm" / cluster.project / "sock" / "docker.sock"
+    return state_dir() / "swarm" / cluster.project / "sock" / "docker.sock"
 
 
 def app_releases(driver) -> list[str]:
