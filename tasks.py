@@ -8,6 +8,7 @@ from examples.hello.example import daemon, hello
 from examples.nginx.example import nginx
 from examples.swarm.example import stack, swarm
 from workshop.catalog import catalog
+from workshop.dashboard.task import dashboard
 from workshop.doctor import doctor
 from workshop.everything import down, up
 from workshop.example import Workshop
@@ -26,4 +27,4 @@ shop = Workshop.of(
     swarm,
     stack,
 )
-ns = shop.collection(setup, test, lint, doctor, status, clean, tour, up, down, settings, catalog)
+ns = shop.collection(setup, test, lint, doctor, status, clean, tour, up, down, settings, catalog, dashboard)

@@ -73,6 +73,8 @@ BAD_INPUT = [
     bad("NGINX_PORT", "-1", "nginx.up", RANGE),
     bad("NGINX_PORT", "65536", "nginx.up", RANGE),
     bad("NGINX_PORT", "8080.5", "nginx.up", WHOLE),
+    bad("DASHBOARD_PORT", "abc", "dashboard", WHOLE),
+    bad("DASHBOARD_PORT", "70000", "dashboard", RANGE),
     bad("NGINX_HTML_DIR", "README.md", "nginx.up", "not an existing folder"),
     bad("NGINX_HTML_DIR", "/no/such/html", "nginx.up", "not an existing folder"),
     bad("NGINX_HTML_DIR", "", "nginx.up", EMPTY),

@@ -17,7 +17,9 @@ interface:
 - ``files``: files of the user's machine it writes, which `clean --volumes` deletes;
 - ``condition``: a one-line note `status` shows about it (stopped, unfinished), or None;
 - ``data``: what its volumes (and other data a `--volumes` deletes) hold, for the question
-  `--volumes` asks first (workshop.confirm).
+  `--volumes` asks first (workshop.confirm);
+- ``panel``: what `invoke dashboard` shows of it beyond its state (a view), the engine whose
+  events it follows besides the user's, and the buttons that run its tasks.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from workshop.settings import CORE, Registry, Setting
 from workshop.waiting import TimedOut, wait_for
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from python_on_whales import DockerClient
+
     from workshop.cli import Ctx, Ran
     from workshop.confirm import Data
 
@@ -120,6 +124,37 @@ class Step:
     slow: bool = False  # takes a minute or more: `tour --quick` skips it
 
 
+def no_options(c: Ctx, argument: str) -> dict[str, Any]:
+    """An action that takes nothing from the page."""
+    return {}
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button of `invoke dashboard`: the task it runs (the same body as on the command line) and
+    its options, made from the page's argument (a node's name, or nothing)."""
+
+    key: str  # unique on the page, e.g. "stack.scale-up"
+    label: str
+    task: str
+    options: Callable[[Ctx, str], dict[str, Any]] = no_options
+    per_node: bool = False  # one button per swarm node, whose hostname is the argument
+
+
+@dataclass(frozen=True)
+class Panel:
+    """What `invoke dashboard` shows of an example beyond its state.
+
+    ``view`` returns plain JSON-able data (its ``kind`` tells the page how to draw it; a true
+    ``settling`` asks to be read again in 2 s, as a cluster's tasks change without events on
+    this engine); ``engine`` is a further engine whose events it follows (None while there is
+    none); ``actions`` are its buttons."""
+
+    view: Callable[[Ctx], dict[str, Any]] | None = None
+    engine: Callable[[Ctx], DockerClient | None] | None = None
+    actions: tuple[Action, ...] = ()
+
+
 @dataclass(frozen=True)
 class Example:
     """One example of the tutorial, as the workshop sees it."""
@@ -135,6 +170,7 @@ class Example:
     files: Callable[[Ctx], list[Path]] | None = None
     condition: Callable[[Ctx], str | None] | None = None  # a note `status` shows (e.g. unfinished)
     data: Callable[[Ctx], list[Data]] | None = None  # what its data holds, read now (workshop.confirm)
+    panel: Panel | None = None  # what `invoke dashboard` shows and offers beyond its state
 
 
 @dataclass

@@ -134,6 +134,13 @@ CORE: tuple[Setting, ...] = (
         used_by=("tour",),
     ),
     Setting(
+        "DASHBOARD_PORT",
+        "8095",
+        port,
+        "port of `invoke dashboard`'s page, served on 127.0.0.1 only",
+        used_by=("dashboard",),
+    ),
+    Setting(
         "BASE_IMAGE",
         "ubuntu:24.04",
         image,

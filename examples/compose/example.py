@@ -9,6 +9,7 @@ import signal
 import sys
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from invoke import Collection
 from invoke.exceptions import Exit
@@ -28,7 +29,7 @@ from workshop.engine import (
     show_build_line,
 )
 from workshop.errors import WorkshopError, last_line
-from workshop.example import Example, Move, Service, Standin, Step, expect, expect_soon
+from workshop.example import Action, Example, Move, Panel, Service, Standin, Step, expect, expect_soon
 from workshop.i18n import N_, tr
 from workshop.probe import answer_line, http_url, port_is_free, visit
 from workshop.settings import Setting, address, decimal, existing_file, image, one_of, port, whole
@@ -651,6 +652,18 @@ def is_up(c: Ctx) -> bool:
     )
 
 
+def count_view(c: Ctx) -> dict[str, Any]:
+    """The counter's count, read from Redis as `invoke compose.exec redis -- redis-cli get hits` reads it
+    (None while Redis does not run); `invoke dashboard` shows it."""
+    for container in project_only(c).compose.ps():
+        if (container.config.labels or {}).get("com.docker.compose.service") == "redis" and container.state.running:
+            answer = str(
+                c.docker.container.execute(container, ["redis-cli", "-p", str(c.get("REDIS_PORT")), "get", "hits"])
+            )
+            return {"kind": "counter", "count": int(answer) if answer.strip().isdigit() else 0}
+    return {"kind": "counter", "count": None}
+
+
 compose = Example(
     name=EXAMPLE,
     collection=Collection("compose", up, dev, hit, down, volumes, ps, logs, build, exec_, shell),
@@ -663,6 +676,7 @@ compose = Example(
     compose_files=(COMPOSE_FILE, DEV_FILE, STANDINS_FILE),
     service=Service(start="compose.up", stop="compose.down", is_up=is_up, volumes_option="volumes"),
     data=stack_data,
+    panel=Panel(view=count_view, actions=(Action("compose.hit", "hit the counter", "compose.hit"),)),
     tour=Step(
         N_("connecting containers"),
         N_(

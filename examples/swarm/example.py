@@ -30,8 +30,8 @@ from workshop.config import Settings, state_dir
 from workshop.confirm import Data, confirm, gone_from, report
 from workshop.display import table
 from workshop.engine import build_service, claim_container, copy_output, copy_until_interrupted
-from workshop.errors import WorkshopError
-from workshop.example import Example, Move, Service, Step, expect, expect_soon
+from workshop.errors import WorkshopError, last_line
+from workshop.example import Action, Example, Move, Panel, Service, Step, expect, expect_soon
 from workshop.hardening import SERVICE, exempt, hardened, healthcheck
 from workshop.i18n import N_, tr
 from workshop.probe import answer_line, get, http_url, port_is_free, unreachable
@@ -874,6 +874,7 @@ class TaskView:
     state: str
     error: str
     image: str
+    slot: int = 0  # the replica's number (0: a global service's task)
 
 
 def settled(listing: Callable[[], list]) -> list[TaskView]:
@@ -891,6 +892,7 @@ def settled(listing: Callable[[], list]) -> list[TaskView]:
                     str(t.status.state),
                     str(t.status.err or t.status.message or ""),
                     str(t.spec.container_spec.image if t.spec.container_spec else ""),
+                    int(t.slot or 0),
                 )  # fmt: skip
                 for t in listing()
             ]
@@ -1375,6 +1377,73 @@ def stack_gone(boss: DockerClient, stack: str) -> bool:
         return False
 
 
+# -- what `invoke dashboard` shows and offers ---------------------------------------------------------
+
+
+def cluster_engine(c: Ctx) -> DockerClient | None:
+    """The manager's engine, whose events the dashboard follows; None while the workshop has no cluster
+    (its socket is not there: checked without asking any engine)."""
+    if yours(c) or (state(c) / "sock" / "docker.sock").exists():
+        return manager(c)
+    return None
+
+
+def cluster_view(c: Ctx) -> dict[str, Any]:
+    """The swarm as `swarm.nodes` and `stack.ps` read it: each node (role, availability, state) and
+    each task of the stack meant to run (service, replica, release tag, state, node)."""
+    from python_on_whales.exceptions import DockerException
+
+    if cluster_engine(c) is None:
+        return {"kind": "cluster", "present": False, "settling": False}
+    boss = manager(c)
+    try:
+        nodes_ = sorted(boss.node.list(), key=lambda n: str(n.description.hostname))
+        tasks = stack_tasks(c, boss)
+        services = stack_services(c, boss) if tasks else []
+    except DockerException as exc:
+        return {"kind": "cluster", "present": True, "ok": False, "settling": False,
+                "error": f"the cluster's manager does not answer ({last_line(exc.stderr)}); "
+                         "`invoke swarm.up` brings it back"}  # fmt: skip
+    prefix = f"{c.get('SWARM_STACK')}_"
+    names = {s.id: str(s.spec.name).removeprefix(prefix) for s in services}
+    wanted = sum(int(s.spec.mode.get("Replicated", {}).get("Replicas", 0)) for s in services)
+    updating = any(s.update_status is not None and str(s.update_status.state) in ("updating", "rollback_started")
+                   for s in services)  # fmt: skip
+    return {
+        "kind": "cluster",
+        "present": True,
+        "ok": True,
+        "nodes": [
+            {"id": str(n.id), "name": str(n.description.hostname), "role": str(n.spec.role),
+             "availability": str(n.spec.availability), "state": str(n.status.state), "redis": keeps_redis(n)}
+            for n in nodes_
+        ],
+        "tasks": sorted(
+            ({"id": t.id, "service": names.get(t.service_id, t.service_id), "replica": t.slot,
+              "release": image_tag(t.image), "state": t.state, "node": t.node_id, "error": t.error}
+             for t in tasks),
+            key=lambda t: (t["service"], t["replica"]),
+        ),
+        # tasks change on the workers without an event on the manager: read again while they move
+        "settling": updating or len(tasks) < wanted or any(t.state != "running" for t in tasks),
+    }  # fmt: skip
+
+
+def on_node(c: Ctx, argument: str) -> dict[str, Any]:
+    """The options of a node's button: the node, by the hostname the page shows."""
+    return {"node": argument}
+
+
+def replicas_by(step_: int) -> Callable[[Ctx, str], dict[str, Any]]:
+    """The options of a scale button: the app's replicas now, plus ``step_``."""
+
+    def options(c: Ctx, argument: str) -> dict[str, Any]:
+        now = int(app_service(c, manager(c)).spec.mode.get("Replicated", {}).get("Replicas", 0))
+        return {"replicas": now + step_}
+
+    return options
+
+
 swarm = Example(
     name=EXAMPLE,
     collection=Collection("swarm", up, nodes, stop, down, drain, activate, kill),
@@ -1385,6 +1454,16 @@ swarm = Example(
     ),
     condition=condition,
     data=swarm_data,
+    panel=Panel(
+        view=cluster_view,
+        engine=cluster_engine,
+        actions=(
+            Action("swarm.up", "swarm.up", "swarm.up"),
+            Action("swarm.drain", "drain", "swarm.drain", on_node, per_node=True),
+            Action("swarm.activate", "activate", "swarm.activate", on_node, per_node=True),
+            Action("swarm.kill", "kill", "swarm.kill", on_node, per_node=True),
+        ),
+    ),
     tour=Step(
         N_("scale out on a swarm"),
         N_(
@@ -1411,4 +1490,13 @@ swarm = Example(
 stack = Example(
     name="stack",
     collection=Collection("stack", deploy, ps, logs, hit, scale, update, rollback, rm),
+    panel=Panel(
+        actions=(
+            Action("stack.hit", "hit the swarm's counter", "stack.hit"),
+            Action("stack.scale-down", "scale −1", "stack.scale", replicas_by(-1)),
+            Action("stack.scale-up", "scale +1", "stack.scale", replicas_by(+1)),
+            Action("stack.update", "update --force", "stack.update", lambda c, argument: {"force": True}),
+            Action("stack.rollback", "rollback", "stack.rollback"),
+        )
+    ),
 )
