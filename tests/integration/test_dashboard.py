@@ -116,11 +116,15 @@ def browser(dashboard, tmp_path_factory):
 def wait(driver, condition, timeout: float, message: str | Callable[[], str] = ""):
     """Selenium's own wait: the condition, asked every 0.1 s, until it holds or the deadline passes
     (then the message, made at that moment when it is a function)."""
-    from selenium.common.exceptions import TimeoutException
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
+    # the page redraws as events come: an element found a moment ago may be gone when read (stale);
+    # the condition is then asked again, on the element drawn in its place
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition)
+        return WebDriverWait(
+            driver, timeout, poll_frequency=0.1, ignored_exceptions=[StaleElementReferenceException]
+        ).until(condition)
     except TimeoutException:
         raise AssertionError(f"not within {timeout}s: {message() if callable(message) else message}") from None
 
@@ -143,7 +147,7 @@ def press(driver, key: str, node: str | None = None, timeout: float = 300) -> di
     selector = f'button[data-action="{key}"]' + (f'[data-node="{node}"]' if node else "")
     driver.execute_script("document.getElementById('result').removeAttribute('data-ok')")
     wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, selector).is_enabled(), 30, f"{selector} enabled")
-    driver.find_element(By.CSS_SELECTOR, selector).click()
+    wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, selector).click() or True, 30, f"{selector} clicked")
     wait(driver, lambda d: d.find_element(By.ID, "result").get_attribute("data-ok"), timeout, f"{key}'s result")
     result = driver.find_element(By.ID, "result")
     return {"ok": result.get_attribute("data-ok") == "true", "text": result.text}
