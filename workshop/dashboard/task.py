@@ -3,23 +3,22 @@ until Ctrl-C, and prints the page's URL with its token (as Jupyter does)."""
 
 from __future__ import annotations
 
-import secrets
 import socket
 import threading
 import time
-import webbrowser
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from workshop.cli import Ctx, say, task
-from workshop.dashboard import board as reading
-from workshop.dashboard.feed import Board, Follower, Hub
-from workshop.dashboard.server import Runner, make_app
 from workshop.errors import WorkshopError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from python_on_whales import DockerClient
+
+    from workshop.dashboard.feed import Board, Follower
+
+# The page's server (Starlette, uvicorn, asyncio) is imported when the task runs, never at import:
+# `invoke --list` and every shell completion import this module.
 
 HOST = "127.0.0.1"
 #: python-on-whales reads an object again (docker inspect) when an attribute is asked for more than
@@ -46,6 +45,8 @@ def listening(c: Ctx, port: int) -> socket.socket:
 
 def followers(c: Ctx, board: Board) -> list[Follower]:
     """One per engine: the user's (only our project's events), and each panel's further engine."""
+    from workshop.dashboard.feed import Follower
+
     label = {"label": f"{c.project.project_key}={c.project.name}"}
     found = [Follower("engine", lambda: Ctx.wrap(c).docker, label, board)]
     for example in c.shop.examples:
@@ -70,14 +71,23 @@ def announce(server, url: str, open_: bool) -> None:
     say(f"dashboard: {url}")
     say("(the token in the URL lets the page run tasks; Ctrl-C stops the dashboard)")
     if open_:
+        import webbrowser
+
         webbrowser.open(url)
 
 
 @task(help={"open": "also open the page in your web browser"})
 def dashboard(c: Ctx, open_=False):
     """Serve a live page of the workshop (examples, counter, swarm, events, buttons) on 127.0.0.1:DASHBOARD_PORT."""
+    import secrets
+    from concurrent.futures import ThreadPoolExecutor
+
     import python_on_whales.client_config as whales
     import uvicorn
+
+    from workshop.dashboard import board as reading
+    from workshop.dashboard.feed import Board, Hub
+    from workshop.dashboard.server import Runner, make_app
 
     whales.CACHE_VALIDITY_PERIOD = READ_CACHE  # this process only: halves a board's docker CLI calls
     port = c.get("DASHBOARD_PORT")
