@@ -31,17 +31,17 @@ TARGET = 1.3
 EMPTY = 'from invoke import task\n\n\n@task\ndef hello(c):\n    """Say nothing."""\n'
 
 
-def environment(cache: Path | None) -> dict[str, str]:
-    """The children's environment: bytecode cached under ``cache`` (as on a user's machine, where
-    Python writes ``__pycache__``), or, with None, never (``PYTHONDONTWRITEBYTECODE``: every
-    module compiled from source on every run)."""
+def environment(cached: bool, nowhere: Path | None = None) -> dict[str, str]:
+    """The children's environment: bytecode written and read beside the sources (``__pycache__``,
+    ignored by git), as on a user's machine, or, with ``cached`` False, never: bytecode looked
+    for only in the empty folder ``nowhere`` and never written, so every module is compiled
+    from source on every run."""
     env = {
         key: value for key, value in os.environ.items() if key not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
     }
-    if cache is None:
+    if not cached:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-    else:
-        env["PYTHONPYCACHEPREFIX"] = str(cache)  # outside the checkout: leaves no __pycache__ in it
+        env["PYTHONPYCACHEPREFIX"] = str(nowhere)
     return env
 
 
@@ -91,13 +91,13 @@ def compare(rounds: int, env: dict[str, str], bare: Path, checkout: Path) -> tup
 
 def main(rounds: int, checkout: Path) -> None:
     with tempfile.TemporaryDirectory() as scratch:
-        bare, cache = Path(scratch) / "empty", Path(scratch) / "pycache"
+        bare = Path(scratch) / "empty"
         bare.mkdir()
         (bare / "tasks.py").write_text(EMPTY)
         print(f"rounds: {rounds} each, alternating; medians of the CPU time of `invoke --list`:")
         for label, env in (
-            ("bytecode cached (as usual)", environment(cache)),
-            ("no bytecode cache", environment(None)),
+            ("bytecode cached (as usual)", environment(True)),
+            ("no bytecode cache", environment(False, Path(scratch) / "nowhere")),
         ):
             baseline, here = compare(rounds, env, bare, checkout)
             ratio = here / baseline
@@ -107,7 +107,7 @@ def main(rounds: int, checkout: Path) -> None:
                 f"ratio {ratio:.2f} (target <= {TARGET}: {verdict})"
             )
         print("costliest imports of `invoke --list` here (one run, bytecode cached, cumulative):")
-        for micros, name in costliest(environment(cache), checkout):
+        for micros, name in costliest(environment(True), checkout):
             print(f"  {micros / 1000:8.1f} ms  {name}")
 
 
