@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from workshop.kinds import Kind
 from workshop.settings import Setting, decimal, whole
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -34,7 +35,7 @@ _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 MIN_MEMORY = 6 * 1024**2  # the engine refuses less
 
 
-def memory(settings: Settings, name: str) -> str:
+def _memory(settings: Settings, name: str) -> str:
     """A memory size as Docker reads it (``64m``, ``1g``), at least 6m."""
     value = settings.raw(name)
     fix = f"set {name} to a size such as 64m or 1g (at least 6m)"
@@ -46,6 +47,12 @@ def memory(settings: Settings, name: str) -> str:
     return value.value.strip().lower()
 
 
+memory = Kind(
+    _memory,
+    (("lots", "not a memory size"), ("256 MB", "not a memory size"), ("1m", "below the engine's minimum"),
+     ("5", "below the engine's minimum")),
+)  # fmt: skip
+
 SETTINGS = (
     Setting(f"{ONE_OFF}_MEMORY", "64m", memory, "memory limit of each one-off container (hello, curl)"),
     Setting(f"{ONE_OFF}_CPUS", "1", decimal(0.01, 64), "CPU limit of each one-off container, in cores"),
@@ -55,6 +62,23 @@ SETTINGS = (
     Setting(f"{SERVICE}_CPUS", "2", decimal(0.01, 64), "CPU limit of each long-running container, in cores"),
     Setting(f"{SERVICE}_PIDS", "128", whole(8, 65536), "process (PIDs) limit of each long-running container"),
 )  # fmt: skip
+
+
+def limit_names(kind: str) -> tuple[str, ...]:
+    """The settings of the limits of ``kind`` (ONE_OFF or SERVICE)."""
+    return tuple(f"{kind}_{limit}" for limit in ("MEMORY", "CPUS", "PIDS"))
+
+
+@dataclass(frozen=True)
+class Container:
+    """A container an example starts through ``hardened()``, as the README's hardening table
+    shows it (an example declares each in ``Example.containers``)."""
+
+    name: str  # the table's column: the task that starts it, or its service (`hello.run`, `app`)
+    kind: str  # ONE_OFF or SERVICE: whose limits it gets
+    healthcheck: bool = False
+    restart: str = ""  # its restart policy, if any
+    default_bridge: bool = False  # on Docker's default bridge (the tutorial's plain `docker run`)
 
 
 def limits(c: Ctx, kind: str) -> dict[str, Any]:
