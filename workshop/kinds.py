@@ -60,6 +60,8 @@ image = Kind(
         ("python:3.12 slim", NOT_AN_IMAGE),
         ("Counter:latest", NOT_AN_IMAGE),
         ("a b", NOT_AN_IMAGE),
+        *((value, NOT_AN_IMAGE) for value in ("Ubuntu:Latest", "nginx:", "Redis", "redis:7 alpine", "Test-Curl")),
+        *((value, NOT_AN_IMAGE) for value in ("python standin", "Nginx:standin", "Node:Latest", "proxy image")),
     ),
 )
 port = Kind(
@@ -72,6 +74,8 @@ port = Kind(
         ("five thousand", WHOLE),
         ("80a", WHOLE),
         ("99999", RANGE),
+        ("70000", RANGE),
+        *((value, WHOLE) for value in ("abc", "http", "six-three-seven-nine")),
     ),
 )
 address = Kind(
@@ -96,20 +100,38 @@ url = Kind(
         ("example.com", NOT_URL),
         ("http://", NOT_URL),
         ("javascript:alert(1)", NOT_URL),
+        ("ftp://deb.debian.org/debian", NOT_URL),
+        ("deb.debian.org/debian", NOT_URL),
     ),
 )
 tag = Kind(Settings.tag, (("1.0 beta", NOT_TAG), (".1", NOT_TAG), ("", NOT_TAG), ("book worm", NOT_TAG)))
 container_name = Kind(
     Settings.container_name,
     tuple(
-        (value, "not a valid container name")
-        for value in ("/daemon", "", "test nginx", "_nginx", "bad name!", "-bad")
+        (value, "not a valid container name") for value in ("/daemon", "", "test nginx", "_nginx", "bad name!", "-bad")
     ),
 )
-existing_file = Kind(Settings.file, (("/no/such/docker-compose.yml", NOT_FILE), ("examples", NOT_FILE), ("", EMPTY)))
-directory = Kind(Settings.directory, (("README.md", NOT_FOLDER), ("/no/such/html", NOT_FOLDER), ("", EMPTY)))
+existing_file = Kind(
+    Settings.file,
+    (
+        ("/no/such/docker-compose.yml", NOT_FILE),
+        ("examples", NOT_FILE),
+        ("", EMPTY),
+        ("/no/such/bundle.pem", NOT_FILE),
+    ),
+)
+directory = Kind(
+    Settings.directory,
+    (
+        ("README.md", NOT_FOLDER),
+        ("/no/such/html", NOT_FOLDER),
+        ("", EMPTY),
+        ("/no/such/folder", NOT_FOLDER),
+    ),
+)
 project = Kind(
-    Settings.project, tuple((value, "not a valid project name") for value in ("Bad Project", "-dash-first", ""))
+    Settings.project,
+    tuple((value, "not a valid project name") for value in ("Bad Project", "-dash-first", "", "My Stack")),
 )
 label_prefix = Kind(
     Settings.label_prefix,
@@ -130,7 +152,7 @@ def whole(low: int, high: int) -> Kind:
     """A whole number within [low, high]."""
     return Kind(
         lambda settings, name: settings.integer(name, low, high),
-        ((str(low - 1), RANGE), (str(high + 1), RANGE), ("2.5", WHOLE), ("many", WHOLE)),
+        ((str(low - 1), RANGE), (str(high + 1), RANGE), ("2.5", WHOLE), ("three", WHOLE), ("four", WHOLE)),
     )
 
 
@@ -139,7 +161,14 @@ def decimal(low: float, high: float) -> Kind:
     below = low / 2 if low > 0 else low - 1
     return Kind(
         lambda settings, name: settings.number(name, low, high),
-        ((_number(high + 1), RANGE), (_number(below), RANGE), ("nan", RANGE), ("soon", NUMBER), ("1s", NUMBER)),
+        (
+            (_number(high + 1), RANGE),
+            (_number(below), RANGE),
+            ("nan", RANGE),
+            ("soon", NUMBER),
+            ("1s", NUMBER),
+            *((value, NUMBER) for value in ("30s", "forever", "a while", "two")),
+        ),
     )
 
 
@@ -148,7 +177,7 @@ def _text(settings: Settings, name: str) -> str:
 
 
 #: any non-empty text
-text = Kind(_text, (("", EMPTY), ("   ", EMPTY)))
+text = Kind(_text, (("", EMPTY), ("   ", EMPTY), ("  ", EMPTY)))
 
 
 def optional_text(settings: Settings, name: str) -> str:
@@ -165,7 +194,7 @@ def one_of(*choices: str, meaning: str, fix: str) -> Kind:
             raise value.fail(f"is not {meaning}", fix)
         return value.value
 
-    wrong = [choices[0].upper(), choices[-1].capitalize(), "", "sometimes"]
+    wrong = [choices[0].upper(), choices[-1].capitalize(), "", "sometimes", "no"]
     return Kind(check, tuple((value, f"not {meaning}") for value in dict.fromkeys(wrong) if value not in choices))
 
 
@@ -178,4 +207,3 @@ def refusals(check: Check) -> tuple[Refusal, ...]:
 def is_folder(check: Check) -> bool:
     """True for a kind whose value is a folder the tasks write into."""
     return isinstance(check, Kind) and check.folder
-

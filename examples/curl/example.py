@@ -199,9 +199,9 @@ def run(c: Ctx, site_url=None, verbose=False):
     else:
         url = check_url(Value("--site-url", site_url, "command line"))
     versioned, _ = image_tags(c)
-    options = hardened(c, ONE_OFF)
+    options, project = hardened(c, ONE_OFF), c.project  # every setting checked before the folder is made
     folder = results_dir(c)
-    client, project, settings = c.docker, c.project, c.settings
+    client, settings = c.docker, c.settings
     if not client.image.exists(versioned):
         say(f"{versioned} is not built yet; building it first")
         build_image(c)
