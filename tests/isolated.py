@@ -3,12 +3,14 @@ fixtures (tests/conftest.py) put in the environment of every task a test runs.
 
 - every name two projects must not share (``Setting.per_project``: a container name, an image
   the project builds) is derived from the test's project tag;
-- every host port (``Setting.bind``) gets a port nothing listens on, published on 127.0.0.1;
+- every host port (``Setting.bind``, and a port of the workshop's own, such as the dashboard's)
+  gets a port nothing listens on, published on 127.0.0.1;
 - every folder the tasks write into (a ``workshop.kinds.Kind`` with ``folder``) is a folder
   of the test's own under pytest's tmp folder;
 - every other setting keeps its declared default, whatever the repository's .env says, except
-  what the active profile decides (images, the CA bundle: setup made what it names) and the
-  label prefix (the cleanup reads it from the files).
+  what the machine decides: the active profile and what it sets (images, the CA bundle: setup
+  made what they name), setup's own settings, and the label prefix (the cleanup reads it from
+  the files).
 
 A new example's settings are covered by these rules without editing the tests.
 """
@@ -19,8 +21,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from workshop.config import ENVS_DIR_NAME, PROFILE_VAR, PROJECT_VAR, ROOT, read_env_file
-from workshop.kinds import is_folder
-from workshop.settings import Registry, Setting
+from workshop.kinds import ACCESSORS, is_folder, port
+from workshop.settings import CORE, Registry, Setting
 
 LOOPBACK = "127.0.0.1"
 #: left to the files: the profile, and the label prefix the cleanup reads from them
@@ -39,6 +41,12 @@ def profiled(root: Path = ROOT) -> set[str]:
 def is_image(setting: Setting) -> bool:
     """True for a setting naming an image (setup and the profile decide which ones exist here)."""
     return setting.name.endswith("_IMAGE")
+
+
+def is_host_port(setting: Setting) -> bool:
+    """True for a port published on this machine: one with a ``bind``, or the workshop's own
+    (an example's port without one is inside its containers: BIND_PORT, REDIS_PORT)."""
+    return bool(setting.bind) or (setting in CORE and ACCESSORS.get(setting.check, setting.check) is port)
 
 
 def names(registry: Registry, tag: str) -> dict[str, str]:
@@ -61,10 +69,11 @@ def environment(
             env[setting.name] = str(folder / setting.name.lower())
         elif setting.per_project:
             env[setting.name] = setting.per_project.format(project=tag)
-        elif setting.bind:
+        elif is_host_port(setting):
             env[setting.name] = str(free_port())
-            env[setting.bind] = LOOPBACK
-        elif setting.name not in fixed and not is_image(setting) and setting.name not in env:
+            if setting.bind:
+                env[setting.bind] = LOOPBACK
+        elif setting.name not in fixed | env.keys() and not is_image(setting) and setting.used_by != ("setup",):
             env[setting.name] = setting.default
     return env
 
@@ -83,3 +92,8 @@ def leftovers(client, env: dict[str, str], registry: Registry) -> list[tuple[str
         if client.container.exists(name):
             found.append(("container", name))
     return found
+
+
+def folders(env: dict[str, str], registry: Registry) -> list[Path]:
+    """The folders of the test's own that the tasks write into."""
+    return [Path(env[s.name]) for s in registry if is_folder(s.check) and s.name in env]
