@@ -140,26 +140,33 @@ class Exemption:
 
     key: str  # the value of its exemption label
     what: str  # how the README's Hardening section names it
-    why: str
+    why: str  # the README's words (workshop/cis.py writes them there)
 
 
 EXEMPTIONS = (
     Exemption(
         "hello-shell",
         "`hello.shell`",
-        "the tutorial's throwaway interactive shell, to look around and `apt-get install` in: root, "
-        "Docker's default capabilities and a writable root filesystem (still no-new-privileges and the one-off limits)",
+        "the tutorial's `docker run -it ubuntu bash`, a throwaway shell to look around and `apt-get install` in, "
+        "keeps root, Docker's default capabilities and a writable root filesystem, but still gets "
+        "`no-new-privileges` and the one-off limits.",
     ),
     Exemption(
         "swarm-node",
         "Example 5's swarm nodes",
-        "each node runs a Docker engine, which needs root and nearly every capability",
+        "each node container runs a Docker engine, and an engine needs root and nearly every capability. They run "
+        "as root with every capability but `SYS_RESOURCE`, seccomp and AppArmor unconfined, a writable root "
+        "filesystem, `/sys/fs/cgroup` mounted and a tmpfs on `/run`, and no memory, CPU or PIDs limits; only the "
+        "manager publishes a port (the proxy's, on `SWARM_BIND`).",
     ),
     Exemption(
         "swarm-proxy",
         "Example 5's stack",
-        "the proxy, a swarm service inside the nodes, runs as the named user `haproxy` of Debian's haproxy "
-        "package, whose number the package picks; swarm services cannot ask for no-new-privileges",
+        "the app and Redis keep example 4's hardening (as swarm resource limits); the proxy runs as the named "
+        "non-root user of Debian's haproxy package (`haproxy`, not a numeric one), read-only, with every "
+        "capability dropped and its own limits. Swarm services cannot ask for `no-new-privileges`, so every "
+        "node's engine gives it to all its containers. Details: "
+        "[`examples/swarm/README.md`](examples/swarm/README.md#hardening).",
     ),
 )
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from readmes import READMES, ROOT, block_pattern, sessions, shown_output
 
-from tasks import ns, shop
+from tasks import examples_in, ns, shop
 from workshop.kinds import container_name
 
 pytestmark = pytest.mark.integration
@@ -49,14 +49,8 @@ def as_tested(argument: str, test_values: dict[str, str]) -> str:
 
 
 def slow(folder: Path) -> bool:
-    """True when an example whose tasks ``folder`` defines has a slow tour step (example 5: a cluster)."""
-    module = f"examples.{folder.name}."
-    return any(
-        example.tour is not None
-        and example.tour.slow
-        and any(task.body.__module__.startswith(module) for task in example.collection.tasks.values())
-        for example in shop.examples
-    )
+    """True when an example of ``folder`` has a slow tour step (example 5's: it makes a cluster)."""
+    return any(example.tour is not None and example.tour.slow for example in examples_in(folder.name))
 
 
 def marked(readme):
