@@ -107,7 +107,7 @@ def tables(containers: Iterable[Container]) -> str:
         "with the reason; a container started as one carries its label):\n\n"
         + exemptions()
         + "\n**CIS Docker Benchmark (v1.5 numbering), section 5 container runtime checks**, for every\n"
-        "container an example starts through the one definition, as docker-bench-security automates\n"
+        "container an example declares (`Example.containers`), as docker-bench-security automates\n"
         'them (CIS v1.6 inserts a swarm check as 5.1, so its later numbers are one higher); "host"\n'
         "depends on your machine (see below).\n\n" + cis_table(containers)
     )
