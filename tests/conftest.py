@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import isolated  # noqa: E402
+
 from workshop.config import STATE_DIR, Settings  # noqa: E402
 from workshop.engine import Project  # noqa: E402
 from workshop.errors import describe_docker_failure  # noqa: E402
@@ -305,9 +307,17 @@ def check_hardening(broken: list[str]) -> None:
     assert not broken, "not hardened (workshop/hardening.py): " + " | ".join(broken)
 
 
+def registry():
+    """Every declared setting (tasks.py's workshop)."""
+    from tasks import shop
+
+    return shop.registry
+
+
 def swarm_images(tag: str) -> dict[str, str]:
     """Image names of the test's own for example 5 (a test's cleanup removes what it built)."""
-    return {f"SWARM_{kind}_IMAGE": f"{tag}-swarm-{kind.lower()}:latest" for kind in ("NODE", "REGISTRY", "PROXY")}
+    names = isolated.names(registry(), tag)
+    return {name: value for name, value in names.items() if name.startswith("SWARM_") and name.endswith("_IMAGE")}
 
 
 _HANDED_OUT: set[int] = set()
@@ -337,29 +347,7 @@ def free_port() -> int:
 def workshop(docker_client, tmp_path):
     """A Workshop whose resources are named and labelled for this test only, removed afterwards."""
     tag = f"{TEST_PROJECT}-{uuid.uuid4().hex[:6]}"
-    shop = Workshop(
-        env={
-            "WORKSHOP_PROJECT": tag,
-            "WORKSHOP_LANG": "en",  # the tour's words the tests look for, whatever your locale
-            "DAEMON_NAME": f"{tag}-daemon",
-            "DAEMON_INTERVAL": "1",
-            "DAEMON_MESSAGE": "hello world",
-            "HELLO_MESSAGE": "Hello world",
-            "NGINX_NAME": f"{tag}-nginx",
-            "NGINX_PORT": str(free_port()),
-            "NGINX_BIND": "127.0.0.1",
-            "NGINX_HTML_DIR": "examples/nginx/html",
-            "CURL_IMAGE": f"{tag}-curl",
-            "CURL_VERSION": "1.0",
-            "CURL_RESULTS_DIR": str(tmp_path / "vol"),
-            "APP_PORT": str(free_port()),
-            "APP_BIND": "127.0.0.1",
-            "APP_IMAGE": f"{tag}-counter:latest",
-            "SWARM_PORT": str(free_port()),
-            "SWARM_REGISTRY_PORT": str(free_port()),
-            **swarm_images(tag),
-        }
-    )
+    shop = Workshop(env=isolated.environment(registry(), tag, tmp_path, free_port))
     shop.project = tag
     yield shop
     check_hardening(remove_project(docker_client, tag))
@@ -375,20 +363,7 @@ def resources(docker_client):
 def cluster(docker_client, tmp_path_factory):
     """A swarm of 3 node containers with the stack deployed, for the module that asks; removed afterwards."""
     tag = f"{TEST_PROJECT}-{uuid.uuid4().hex[:6]}"
-    shop = Workshop(env={
-        "WORKSHOP_PROJECT": tag,
-        "SWARM_PORT": str(free_port()),
-        "SWARM_REGISTRY_PORT": str(free_port()),
-        "SWARM_BIND": "127.0.0.1",
-        "SWARM_NODES": "3",
-        "SWARM_REPLICAS": "3",
-        "SWARM_STACK": "counter",
-        "APP_IMAGE": f"{tag}-counter:latest",
-        "APP_PORT": str(free_port()),
-        "NGINX_PORT": str(free_port()),
-        "CURL_RESULTS_DIR": str(tmp_path_factory.mktemp("vol")),
-        **swarm_images(tag),
-    })  # fmt: skip
+    shop = Workshop(env=isolated.environment(registry(), tag, tmp_path_factory.mktemp("folders"), free_port))
     shop.project = tag
     try:
         up = shop.run("swarm.up", timeout=900).ok()

@@ -19,7 +19,15 @@ interface:
 - ``data``: what its volumes (and other data a `--volumes` deletes) hold, for the question
   `--volumes` asks first (workshop.confirm);
 - ``panel``: what `invoke dashboard` shows of it beyond its state (a view), the engine whose
-  events it follows besides the user's, and the buttons that run its tasks.
+  events it follows besides the user's, and the buttons that run its tasks;
+- ``containers``: the containers it starts through ``workshop.hardening.hardened`` (the
+  README's hardening table has a column for each; their kinds say whose limits it reads);
+- ``entry``: the task that reads every setting declared as used by the example before it does
+  anything (default: its service's start, else its collection's first task); the bad-input
+  tests try each wrong value there.
+
+A setting's ``used_by`` may also name one task of an example (``hello.shell``): the example
+reads it too (``Workshop.settings_of``).
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
     from workshop.cli import Ctx, Ran
     from workshop.confirm import Data
+    from workshop.hardening import Container
 
 
 @dataclass(frozen=True)
@@ -171,6 +180,21 @@ class Example:
     condition: Callable[[Ctx], str | None] | None = None  # a note `status` shows (e.g. unfinished)
     data: Callable[[Ctx], list[Data]] | None = None  # what its data holds, read now (workshop.confirm)
     panel: Panel | None = None  # what `invoke dashboard` shows and offers beyond its state
+    containers: tuple[Container, ...] = ()  # what it starts through hardened() (the README's table)
+    entry: str = ""  # the task that checks its settings first (default: service.start, else the first task)
+
+    def entry_task(self) -> str:
+        """The task that reads every setting declared as used by this example before anything else."""
+        if self.entry:
+            return self.entry
+        if self.service is not None:
+            return self.service.start
+        return f"{self.collection.name}.{next(iter(self.collection.tasks))}"
+
+    def uses(self, setting: Setting) -> bool:
+        """True when ``setting`` is declared as used by this example or by one of its tasks."""
+        prefix = f"{self.collection.name}."
+        return any(user == self.name or user.startswith(prefix) for user in setting.used_by)
 
 
 @dataclass
@@ -212,7 +236,7 @@ class Workshop:
 
     def settings_of(self, example: Example) -> list[str]:
         """The settings an example's tasks read: the workshop's own and those declared as used by it."""
-        return [s.name for s in self.registry if not s.used_by or example.name in s.used_by]
+        return [s.name for s in self.registry if not s.used_by or example.uses(s)]
 
     def image_settings(self) -> list[str]:
         """Every image setting the examples run or build FROM (BASE_IMAGE first)."""

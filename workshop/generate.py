@@ -2,9 +2,10 @@
 
 Three kinds of file carry the declared defaults, all generated here: ``envs/defaults.env``
 (the lowest configuration layer), the settings table of ``README.md`` and ``README.zh-CN.md``
-(between their markers), and the ``${NAME:-default}`` fallbacks of every compose file an
-example drives (so a plain ``docker compose up`` agrees with the tasks). ``invoke settings --write`` rewrites them; a
-unit test fails while any is out of date.
+(between their markers; README.md's hardening tables too, workshop/cis.py), and the
+``${NAME:-default}`` fallbacks of every compose file an example drives (so a plain
+``docker compose up`` agrees with the tasks). ``invoke settings --write`` rewrites them; a unit
+test fails while any is out of date.
 
 A default derived from the project name (``Setting.per_project``) is no line of
 ``envs/defaults.env`` (a line there would be the value of every project): a comment says the
@@ -18,6 +19,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from workshop import cis
 from workshop.cli import Ctx, say, task
 from workshop.config import DEFAULTS_NAME, ENVS_DIR_NAME, PROJECT_VAR
 from workshop.display import table
@@ -139,7 +141,8 @@ def generated(shop: Workshop, root: Path) -> dict[Path, str]:
     for name in README_NAMES:  # the Chinese README carries the same table
         readme = root / name
         if readme.is_file():
-            files[readme] = with_table(readme.read_text(encoding="utf-8"), shop)
+            containers = [container for example in shop.examples for container in example.containers]
+            files[readme] = cis.with_tables(with_table(readme.read_text(encoding="utf-8"), shop), containers)
     for name in dict.fromkeys(shop.compose_files()):
         path = root / name
         files[path] = with_fallbacks(with_hardening(path.read_text(encoding="utf-8")), shop)

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from workshop.kinds import Kind
 from workshop.settings import Setting, decimal, whole
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -34,7 +35,7 @@ _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 MIN_MEMORY = 6 * 1024**2  # the engine refuses less
 
 
-def memory(settings: Settings, name: str) -> str:
+def _memory(settings: Settings, name: str) -> str:
     """A memory size as Docker reads it (``64m``, ``1g``), at least 6m."""
     value = settings.raw(name)
     fix = f"set {name} to a size such as 64m or 1g (at least 6m)"
@@ -46,6 +47,12 @@ def memory(settings: Settings, name: str) -> str:
     return value.value.strip().lower()
 
 
+memory = Kind(
+    _memory,
+    (("lots", "not a memory size"), ("256 MB", "not a memory size"), ("1m", "below the engine's minimum"),
+     ("5", "below the engine's minimum")),
+)  # fmt: skip
+
 SETTINGS = (
     Setting(f"{ONE_OFF}_MEMORY", "64m", memory, "memory limit of each one-off container (hello, curl)"),
     Setting(f"{ONE_OFF}_CPUS", "1", decimal(0.01, 64), "CPU limit of each one-off container, in cores"),
@@ -55,6 +62,23 @@ SETTINGS = (
     Setting(f"{SERVICE}_CPUS", "2", decimal(0.01, 64), "CPU limit of each long-running container, in cores"),
     Setting(f"{SERVICE}_PIDS", "128", whole(8, 65536), "process (PIDs) limit of each long-running container"),
 )  # fmt: skip
+
+
+def limit_names(kind: str) -> tuple[str, ...]:
+    """The settings of the limits of ``kind`` (ONE_OFF or SERVICE)."""
+    return tuple(f"{kind}_{limit}" for limit in ("MEMORY", "CPUS", "PIDS"))
+
+
+@dataclass(frozen=True)
+class Container:
+    """A container an example starts through ``hardened()``, as the README's hardening table
+    shows it (an example declares each in ``Example.containers``)."""
+
+    name: str  # the table's column: the task that starts it, or its service (`hello.run`, `app`)
+    kind: str  # ONE_OFF or SERVICE: whose limits it gets
+    healthcheck: bool = False
+    restart: str = ""  # its restart policy, if any
+    default_bridge: bool = False  # on Docker's default bridge (the tutorial's plain `docker run`)
 
 
 def limits(c: Ctx, kind: str) -> dict[str, Any]:
@@ -116,26 +140,33 @@ class Exemption:
 
     key: str  # the value of its exemption label
     what: str  # how the README's Hardening section names it
-    why: str
+    why: str  # the README's words (workshop/cis.py writes them there)
 
 
 EXEMPTIONS = (
     Exemption(
         "hello-shell",
         "`hello.shell`",
-        "the tutorial's throwaway interactive shell, to look around and `apt-get install` in: root, "
-        "Docker's default capabilities and a writable root filesystem (still no-new-privileges and the one-off limits)",
+        "the tutorial's `docker run -it ubuntu bash`, a throwaway shell to look around and `apt-get install` in, "
+        "keeps root, Docker's default capabilities and a writable root filesystem, but still gets "
+        "`no-new-privileges` and the one-off limits.",
     ),
     Exemption(
         "swarm-node",
         "Example 5's swarm nodes",
-        "each node runs a Docker engine, which needs root and nearly every capability",
+        "each node container runs a Docker engine, and an engine needs root and nearly every capability. They run "
+        "as root with every capability but `SYS_RESOURCE`, seccomp and AppArmor unconfined, a writable root "
+        "filesystem, `/sys/fs/cgroup` mounted and a tmpfs on `/run`, and no memory, CPU or PIDs limits; only the "
+        "manager publishes a port (the proxy's, on `SWARM_BIND`).",
     ),
     Exemption(
         "swarm-proxy",
         "Example 5's stack",
-        "the proxy, a swarm service inside the nodes, runs as the named user `haproxy` of Debian's haproxy "
-        "package, whose number the package picks; swarm services cannot ask for no-new-privileges",
+        "the app and Redis keep example 4's hardening (as swarm resource limits); the proxy runs as the named "
+        "non-root user of Debian's haproxy package (`haproxy`, not a numeric one), read-only, with every "
+        "capability dropped and its own limits. Swarm services cannot ask for `no-new-privileges`, so every "
+        "node's engine gives it to all its containers. Details: "
+        "[`examples/swarm/README.md`](examples/swarm/README.md#hardening).",
     ),
 )
 

@@ -19,19 +19,20 @@ and port).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from workshop import kinds
 from workshop.config import Settings
 from workshop.errors import ConfigError
 from workshop.i18n import check_language
+from workshop.kinds import Check, Kind
 
-Check = Callable[["Settings", str], Any]
-
-#: the typed accessors of Settings, as checks
-image, port, address, url, tag = Settings.image, Settings.port, Settings.address, Settings.url, Settings.tag
-container_name, existing_file, directory = Settings.container_name, Settings.file, Settings.directory
+#: the kinds a declaration names (workshop.kinds: each check with the wrong values it refuses)
+image, port, address, url, tag = kinds.image, kinds.port, kinds.address, kinds.url, kinds.tag
+container_name, existing_file, directory = kinds.container_name, kinds.existing_file, kinds.directory
+whole, decimal, text, optional_text, one_of = kinds.whole, kinds.decimal, kinds.text, kinds.optional_text, kinds.one_of
 
 
 @dataclass(frozen=True)
@@ -69,66 +70,37 @@ class Setting:
         return self.per_project.format(project=project)
 
 
-# -- checks that are not plain Settings accessors -------------------------------------------
-
-
-def whole(low: int, high: int) -> Check:
-    """A whole number within [low, high]."""
-    return lambda settings, name: settings.integer(name, low, high)
-
-
-def decimal(low: float, high: float) -> Check:
-    """A decimal number within [low, high]."""
-    return lambda settings, name: settings.number(name, low, high)
-
-
-def text(settings: Settings, name: str) -> str:
-    """Any non-empty text."""
-    return settings.text(name)
-
-
-def optional_text(settings: Settings, name: str) -> str:
-    """Any text, empty allowed."""
-    return settings.text(name, allow_empty=True)
-
-
-def one_of(*choices: str, meaning: str, fix: str) -> Check:
-    """One of ``choices``, exactly."""
-
-    def check(settings: Settings, name: str) -> str:
-        value = settings.raw(name)
-        if value.value not in choices:
-            raise value.fail(f"is not {meaning}", fix)
-        return value.value
-
-    return check
-
-
 # -- the workshop's own settings --------------------------------------------------------------
+
+#: WORKSHOP_PROFILE is read, and checked, as the configuration loads (workshop.config)
+PROFILE = Kind(optional_text, (("nosuch", "names no profile", "offline"), ("Offline!", "not a profile name")))
+LANGUAGE = Kind(
+    check_language, tuple((value, "not a language of the tour", "en, zh-CN") for value in ("fr", "zh_CN", ""))
+)
 
 CORE: tuple[Setting, ...] = (
     Setting(
         "WORKSHOP_PROFILE",
         "",
-        optional_text,
+        PROFILE,
         "name of a profile file in `envs/` (empty: none); `invoke setup` sets `offline` when no registry answers",
     ),
     Setting(
         "WORKSHOP_PROJECT",
         "docker-workshop",
-        Settings.project,
+        kinds.project,
         "compose project name and the value of our project label",
     ),
     Setting(
         "WORKSHOP_LABEL_PREFIX",
         "io.docker-workshop",
-        Settings.label_prefix,
+        kinds.label_prefix,
         "label namespace: `<prefix>.project` and `<prefix>.example` mark everything we create",
     ),
     Setting(
         "WORKSHOP_LANG",
         "en",
-        check_language,
+        LANGUAGE,
         "language of `invoke tour`'s narrative: `en` or `zh-CN`; left at this default, "
         "a `zh_CN.*` LC_ALL, LC_MESSAGES or LANG picks `zh-CN`",
         used_by=("tour",),
@@ -145,7 +117,7 @@ CORE: tuple[Setting, ...] = (
         "ubuntu:24.04",
         image,
         "the base every example Dockerfile builds `FROM`",
-        used_by=("setup", "curl"),
+        used_by=("setup", "curl.build"),
     ),
     Setting(
         "OFFLINE_DEBIAN_SUITE",

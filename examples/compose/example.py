@@ -30,6 +30,7 @@ from workshop.engine import (
 )
 from workshop.errors import WorkshopError, last_line
 from workshop.example import Action, Example, Move, Panel, Service, Standin, Step, expect, expect_soon
+from workshop.hardening import SERVICE, Container
 from workshop.i18n import N_, tr
 from workshop.probe import answer_line, http_url, port_is_free, visit
 from workshop.settings import Setting, address, decimal, existing_file, image, one_of, port, whole
@@ -675,6 +676,7 @@ compose = Example(
     ),
     compose_files=(COMPOSE_FILE, DEV_FILE, STANDINS_FILE),
     service=Service(start="compose.up", stop="compose.down", is_up=is_up, volumes_option="volumes"),
+    containers=tuple(Container(name, SERVICE, healthcheck=True, restart="unless-stopped") for name in ("app", "redis")),
     data=stack_data,
     panel=Panel(view=count_view, actions=(Action("compose.hit", "hit the counter", "compose.hit"),)),
     tour=Step(

@@ -15,9 +15,10 @@ from workshop.display import duration, table
 from workshop.engine import ContainerFailed, build_service, ensure_network, run_once
 from workshop.errors import WorkshopError
 from workshop.example import Example, Move, Step, expect
-from workshop.hardening import ONE_OFF, hardened
+from workshop.hardening import ONE_OFF, Container, hardened
 from workshop.i18n import N_, tr
-from workshop.settings import Setting, tag, url
+from workshop.kinds import EMPTY, Kind
+from workshop.settings import Setting, image, tag, url
 
 EXAMPLE = "curl"
 COMPOSE_FILE = "examples/curl/compose.yml"
@@ -26,7 +27,7 @@ DATA_PATH = "/data"
 RESULTS_NAME = "results"
 
 
-def image_name(settings: Settings, name: str) -> str:
+def _image_name(settings: Settings, name: str) -> str:
     """An image name without a tag (the tag is CURL_VERSION)."""
     value = settings.image(name)
     if ":" in value.rsplit("/", 1)[-1] or "@" in value:
@@ -35,7 +36,7 @@ def image_name(settings: Settings, name: str) -> str:
     return value
 
 
-def results_folder(settings: Settings, name: str) -> Path:
+def _results_folder(settings: Settings, name: str) -> Path:
     """A folder path (created when used); a path to something that is not a folder is refused."""
     path = settings.path(name, "folder")
     if path.exists() and not path.is_dir():
@@ -43,6 +44,9 @@ def results_folder(settings: Settings, name: str) -> Path:
         raise raw.fail("is not a folder", f"point {name} at a folder")
     return path
 
+
+image_name = Kind(_image_name, (*image.refuses, ("test-curl:2.0", "already has a tag")))
+results_folder = Kind(_results_folder, (("", EMPTY), ("README.md", "not a folder")), folder=True)
 
 SETTINGS = (
     Setting(
@@ -195,9 +199,9 @@ def run(c: Ctx, site_url=None, verbose=False):
     else:
         url = check_url(Value("--site-url", site_url, "command line"))
     versioned, _ = image_tags(c)
-    options = hardened(c, ONE_OFF)
+    options, project = hardened(c, ONE_OFF), c.project  # every setting checked before the folder is made
     folder = results_dir(c)
-    client, project, settings = c.docker, c.project, c.settings
+    client, settings = c.docker, c.settings
     if not client.image.exists(versioned):
         say(f"{versioned} is not built yet; building it first")
         build_image(c)
@@ -287,6 +291,8 @@ def results_files(c: Ctx) -> list[Path]:
 curl = Example(
     name=EXAMPLE,
     collection=Collection("curl", build, images, run, clean),
+    entry="curl.run",
+    containers=(Container("curl.run", ONE_OFF),),
     settings=SETTINGS,
     compose_files=(COMPOSE_FILE,),
     files=results_files,

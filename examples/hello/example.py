@@ -24,7 +24,17 @@ from workshop.engine import (
 )
 from workshop.errors import WorkshopError
 from workshop.example import Example, Move, Service, Step, expect, expect_soon
-from workshop.hardening import NOBODY, ONE_OFF, SECURITY_OPT, SERVICE, exempt, hardened, healthcheck, limits
+from workshop.hardening import (
+    NOBODY,
+    ONE_OFF,
+    SECURITY_OPT,
+    SERVICE,
+    Container,
+    exempt,
+    hardened,
+    healthcheck,
+    limits,
+)
 from workshop.i18n import N_, tr
 from workshop.settings import Setting, container_name, decimal, image, text
 
@@ -36,7 +46,7 @@ HELLO_SETTINGS = (
     Setting(
         "HELLO_MESSAGE", "Hello world", text, "what `hello.run` prints (passed as one argument, no shell)", (HELLO,)
     ),
-    Setting("HELLO_SHELL", "/bin/bash", text, "the program `hello.shell` starts", (HELLO,)),
+    Setting("HELLO_SHELL", "/bin/bash", text, "the program `hello.shell` starts", (f"{HELLO}.shell",)),
 )
 DAEMON_SETTINGS = (
     Setting("DAEMON_IMAGE", "ubuntu:24.04", image, "image of the daemon container", (DAEMON,)),
@@ -292,6 +302,7 @@ def daemon_is_up(c: Ctx) -> bool:
 hello = Example(
     name=HELLO,
     collection=Collection("hello", run, shell),
+    containers=(Container("hello.run", ONE_OFF, default_bridge=True),),
     settings=HELLO_SETTINGS,
     images=("HELLO_IMAGE",),
     tour=Step(
@@ -307,6 +318,7 @@ hello = Example(
 daemon = Example(
     name=DAEMON,
     collection=Collection("daemon", start, logs, stop, status, rm),
+    containers=(Container("daemon", SERVICE, healthcheck=True, default_bridge=True),),
     settings=DAEMON_SETTINGS,
     images=("DAEMON_IMAGE",),
     service=Service(start="daemon.start", stop="daemon.rm", stop_options={"force": True}, is_up=daemon_is_up),

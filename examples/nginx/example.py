@@ -29,7 +29,7 @@ from workshop.engine import (
 )
 from workshop.errors import WorkshopError
 from workshop.example import CheckFailed, Example, Move, Service, Standin, Step, expect
-from workshop.hardening import SERVICE, hardened, healthcheck
+from workshop.hardening import SERVICE, Container, hardened, healthcheck
 from workshop.i18n import N_, tr
 from workshop.probe import get, http_url, port_is_free, wait_for_http
 from workshop.settings import Setting, address, container_name, decimal, directory, image, port
@@ -328,6 +328,7 @@ def is_up(c: Ctx) -> bool:
 nginx = Example(
     name=EXAMPLE,
     collection=Collection("nginx", up, open_page, inspect, logs, down),
+    containers=(Container("nginx", SERVICE, healthcheck=True),),
     settings=SETTINGS,
     images=("NGINX_IMAGE",),
     standins=(Standin("NGINX_IMAGE", "STANDIN_NGINX_IMAGE", "examples/nginx/standin/compose.yml", "nginx-standin"),),

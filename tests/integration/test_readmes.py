@@ -3,32 +3,28 @@ shows succeed and print what it says they print."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from readmes import READMES, ROOT, block_pattern, sessions, shown_output
 
-from tasks import ns, shop
+from tasks import examples_in, ns, shop
+from workshop.kinds import container_name
 
 pytestmark = pytest.mark.integration
 
 EXAMPLES = [path for path in READMES if path.parent.parent.name == "examples"]
-# settings the tests give their own values; the READMEs show the defaults
-DISPLAYED = [
-    "DAEMON_NAME",
-    "NGINX_NAME",
-    "CURL_IMAGE",
-    "NGINX_PORT",
-    "CURL_RESULTS_DIR",
-    "WORKSHOP_PROJECT",
-    "APP_PORT",
-    "SWARM_PORT",
-    "SWARM_REGISTRY_PORT",
-]
 
 
 def value_pairs(test_values: dict[str, str]) -> list[tuple[str, str]]:
-    """(test value, default value) for each setting the tests name on their own."""
-    defaults = {setting.name: setting.default for setting in shop.registry}  # the default project's values
-    return [(test_values[name], defaults[name]) for name in DISPLAYED]
+    """(test value, default value) for each setting the tests give a value of their own (names
+    and folders derived from the test's project, its ports: tests/isolated.py); the READMEs
+    show the defaults, the default project's values."""
+    return [
+        (test_values[setting.name], setting.default)
+        for setting in shop.registry
+        if setting.name in test_values and test_values[setting.name] != setting.default
+    ]
 
 
 def as_documented(text: str, test_values: dict[str, str]) -> str:
@@ -43,18 +39,23 @@ def as_tested(argument: str, test_values: dict[str, str]) -> str:
     task names and flags stay as they are."""
     if argument.startswith("-") or argument in ns.task_names:
         return argument
-    defaults = dict(value_pairs(test_values))
-    nginx_inside = f"{defaults.get(test_values['NGINX_NAME'], 'test-nginx')}:"
-    if nginx_inside in argument:  # a URL on the examples' network: the port is nginx's own, not NGINX_PORT
-        return argument.replace(nginx_inside, f"{test_values['NGINX_NAME']}:")
+    for setting in shop.registry:  # a URL on the examples' network: the port is the container's own
+        inside = f"{setting.default}:"
+        if setting.per_project and setting.check is container_name and inside in argument:
+            return argument.replace(inside, f"{test_values[setting.name]}:")
     for ours, default in sorted(value_pairs(test_values), key=lambda pair: -len(pair[1])):
         argument = argument.replace(default, ours)
     return argument
 
 
+def slow(folder: Path) -> bool:
+    """True when an example of ``folder`` has a slow tour step (example 5's: it makes a cluster)."""
+    return any(example.tour is not None and example.tour.slow for example in examples_in(folder.name))
+
+
 def marked(readme):
-    """The README as a test parameter; example 5's (swarm) carries the swarm mark: its session makes a cluster."""
-    marks = [pytest.mark.swarm, pytest.mark.slow] if readme.parent.name == "swarm" else []
+    """The README as a test parameter; a slow example's (example 5's swarm) carries the swarm mark."""
+    marks = [pytest.mark.swarm, pytest.mark.slow] if slow(readme.parent) else []
     return pytest.param(readme, marks=marks, id=readme.parent.name)
 
 

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bad_values import CASES  # noqa: E402
+from bad_values import ALSO, CASES, UNDECLARED, readers, wrong_values  # noqa: E402
 
 import tasks  # noqa: E402
 from workshop.cli import run_task  # noqa: E402
@@ -32,6 +32,20 @@ def test_the_table_covers_every_setting():
     covered = {param.values[0].setting for param in CASES}
     assert set(tasks.shop.registry.settings) - covered == set(), "settings with no bad-input case"
     assert covered <= set(tasks.shop.registry.settings)
+
+
+@pytest.mark.parametrize("setting", list(tasks.shop.registry), ids=lambda setting: setting.name)
+def test_every_setting_declares_the_wrong_values_it_refuses_and_who_reads_it(setting):
+    assert wrong_values(setting), (
+        f"{setting.name}: its check declares no wrong values; make it a workshop.kinds.Kind with `refuses`"
+    )
+    assert readers(setting, tasks.shop), f"{setting.name}: no task reads it (its used_by names none)"
+
+
+def test_the_hand_written_parts_name_declared_settings_and_tasks():
+    assert set(UNDECLARED) <= set(tasks.shop.registry.settings)
+    assert {name for name, _ in ALSO} <= set(tasks.shop.registry.settings)
+    assert {task for _, task in ALSO} <= set(tasks.ns.task_names)
 
 
 def test_the_table_covers_every_task_that_reads_a_setting():

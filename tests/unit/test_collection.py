@@ -248,10 +248,13 @@ def test_the_workshop_layer_never_imports_the_examples():
         assert "from examples" not in text and "import examples" not in text, path.name
 
 
-def test_adding_an_example_is_one_line_in_tasks_py():
+def test_adding_an_example_is_its_folder_named_once_in_tasks_py():
     text = (ROOT / "tasks.py").read_text(encoding="utf-8")
-    for example in tasks.shop.examples:
-        assert f"    {example.name},\n" in text
+    folders = sorted(path.parent.name for path in (ROOT / "examples").glob("*/example.py"))
+    assert sorted(tasks.FOLDERS) == folders
+    assert all(text.count(f'"{folder}"') == 1 for folder in folders)
+    assert "from examples" not in text and "import examples" not in text
+    assert [example for folder in tasks.FOLDERS for example in tasks.examples_in(folder)] == list(tasks.shop.examples)
     assert set(tasks.ns.collections) == {e.collection.name for e in tasks.shop.examples}
 
 

@@ -109,10 +109,11 @@ def test_an_example_reads_only_settings_declared_for_it_or_for_everyone(example)
     folder = folder_of(example)
     code = "\n".join(path.read_text(encoding="utf-8") for path in folder.glob("*.py"))
     mentioned = set(re.findall(r'"([A-Z][A-Z0-9_]+)"', code)) & DECLARED
-    names = {e.name for e in SHOP.examples if folder_of(e) == folder}  # a folder may hold two (hello, daemon)
+    mine = [e for e in SHOP.examples if folder_of(e) == folder]  # a folder may hold two (hello, daemon)
     for name in mentioned:
-        users = set(REGISTRY[name].used_by)
-        assert not users or users & (names | {"setup"}), f"{folder.name} reads {name}, declared for {sorted(users)}"
+        setting = REGISTRY[name]
+        declared = not setting.used_by or "setup" in setting.used_by or any(e.uses(setting) for e in mine)
+        assert declared, f"{folder.name} reads {name}, declared for {sorted(setting.used_by)}"
 
 
 def test_the_offline_profile_only_names_images_setup_can_make():
