@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from workshop.cli import Ctx, say, task
 from workshop.dashboard import board as reading
+from workshop.dashboard import patch
 from workshop.dashboard.feed import Board, Follower, Hub
 from workshop.dashboard.server import Runner, make_app
 from workshop.errors import WorkshopError
@@ -54,6 +55,14 @@ def followers(c: Ctx, board: Board) -> list[Follower]:
     return found
 
 
+def live_board(c: Ctx, hub: Hub, pool: ThreadPoolExecutor) -> Board:
+    """The board of the examples' parts, with which parts an event touches and what it changes at once."""
+    key = c.project.example_key
+    conditional = {example.name for example in c.shop.examples if example.condition}
+    return Board(lambda: reading.parts(c), hub, pool, route=lambda fact: patch.touched(fact, key, conditional),
+                 apply=lambda read, fact: patch.apply(read, fact, key))  # fmt: skip
+
+
 def further(c: Ctx, engine: Callable[[Ctx], DockerClient | None]) -> Callable[[], DockerClient | None]:
     """A panel's further engine, asked anew each time (a cluster comes and goes), with the settings
     read once (asking costs no docker CLI while there is no cluster)."""
@@ -85,8 +94,8 @@ def dashboard(c: Ctx, open_=False):
     sock = listening(c, port)
     token = secrets.token_urlsafe(24)
     hub, pool = Hub(), ThreadPoolExecutor(max_workers=4, thread_name_prefix="read")
-    board = Board(lambda: reading.parts(c), hub, pool)
-    runner = Runner(c, board.wake.set)
+    board = live_board(c, hub, pool)
+    runner = Runner(c, board.refresh)
     app = make_app(c, hub, runner, port, token)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1))
     for follower in followers(c, board):

@@ -4,7 +4,8 @@
 "use strict";
 
 const token = new URLSearchParams(location.search).get("token") || "";
-const delays = [];  // ms from an engine event to this page drawing it (read by the browser test)
+const delays = [];  // ms from an engine event to this page first drawing its effect (read by the browser test)
+const causes = new Set();  // the events whose effect was drawn: each counted once
 window.dashboard = { delays: delays, boards: 0, lastBoard: null };
 let running = false;  // an action runs: buttons drawn meanwhile start disabled
 
@@ -123,7 +124,8 @@ function draw(board) {
   drawEvents(board.events);
   window.dashboard.boards += 1;
   window.dashboard.lastBoard = board;
-  if (board.cause) {
+  if (board.cause && !causes.has(board.cause)) {
+    causes.add(board.cause);
     const delay = Date.now() - board.cause / 1e6;
     delays.push(delay);
     document.getElementById("delay").textContent = `last change on screen ${Math.round(delay)} ms after its event`;
