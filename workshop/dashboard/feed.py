@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 POLL = 2.0  # seconds between reads while a panel is settling, and never less
 RETRY = 2.0  # seconds between tries of an engine that does not answer
-STREAM = 30.0  # seconds one `docker events` stream lasts before the next one takes over
+STREAM = 60.0  # seconds one `docker events` stream lasts before the next one takes over
 KEPT = 20  # events the page lists
 
 
@@ -69,6 +69,19 @@ class Hub:
             if self.latest:
                 queue.put_nowait(self.latest)
         return queue
+
+    def close(self) -> None:
+        """End every page's stream (the server stops): safe to call from a signal handler."""
+        loop = self.loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self.end_streams)
+
+    def end_streams(self) -> None:
+        """In the server's loop: tell each stream to end (an empty text)."""
+        with self.lock:
+            queues = list(self.queues)
+        for queue in queues:
+            queue.put_nowait("")
 
     def leave(self, queue: asyncio.Queue[str]) -> None:
         """The page went away."""

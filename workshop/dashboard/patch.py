@@ -28,11 +28,12 @@ class Fact:
 def touched(fact: Fact, example_key: str, conditional: set[str]) -> set[str]:
     """The parts an event may change (names that are no part are left out by the board). On the
     user's engine: the examples' rows, the event's example's panel, and its note when it has
-    one. On a panel's further engine: that panel; its note too, unless the event is about one
-    of that engine's containers (a task moving: only the panel shows those)."""
+    one. On a panel's further engine (a cluster's manager): that panel; its note too when the
+    event is about one of the cluster's nodes (a task or a service changing leaves the note as
+    it is, and reading it costs as much as the panel)."""
     if fact.engine != "engine":
         parts = {f"panel:{fact.engine}"}
-        if fact.type != "container" and fact.engine in conditional:
+        if fact.type == "node" and fact.engine in conditional:
             parts.add("notes")
         return parts
     example = fact.attributes.get(example_key, "")

@@ -70,6 +70,19 @@ def further(c: Ctx, engine: Callable[[Ctx], DockerClient | None]) -> Callable[[]
     return lambda: engine(mine)
 
 
+def stopping_server(config, hub: Hub):
+    """A uvicorn server that ends the pages' event streams when asked to stop (Ctrl-C), so it stops
+    at once instead of cancelling them (a traceback) after its grace period."""
+    import uvicorn
+
+    class Stopping(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:
+            hub.close()
+            super().handle_exit(sig, frame)
+
+    return Stopping(config)
+
+
 def announce(server, url: str, open_: bool) -> None:
     """Print the URL (and open it) once the server answers, so a page opened then loads at once."""
     while not server.started and not server.should_exit:
@@ -97,7 +110,7 @@ def dashboard(c: Ctx, open_=False):
     board = live_board(c, hub, pool)
     runner = Runner(c, board.refresh)
     app = make_app(c, hub, runner, port, token)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1))
+    server = stopping_server(uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1), hub)
     for follower in followers(c, board):
         follower.start()
     threading.Thread(target=board.run, name="board", daemon=True).start()

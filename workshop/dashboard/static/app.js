@@ -56,13 +56,20 @@ function drawButtons(actions) {
   box.replaceChildren(...actions.filter((a) => !a.per_node).map((a) => button(a)));
 }
 
-function drawSwarm(panels, actions, engines) {
-  const view = Object.values(panels).find((v) => v.kind === "cluster");
+function drawSwarm(board) {
+  const { panels, actions, engines } = board;
+  const [name, view] = Object.entries(panels).find(([, v]) => v.kind === "cluster") || [];
   const note = document.getElementById("swarm-note");
   const area = document.getElementById("swarm");
-  const cluster = Object.entries(engines).find(([name]) => name !== "engine");
+  const cluster = Object.entries(engines).find(([engine]) => engine !== "engine");
   if (!view || !view.present) {
-    note.textContent = "no swarm: the swarm.up button (or `invoke swarm.up`) makes one";
+    // no manager to ask: either there is no cluster, or its nodes are there and the manager is not
+    const row = board.engine.examples.find((r) => r.name === name);
+    const there = row && row.state !== "not started";
+    note.textContent = there
+      ? `the cluster's manager does not answer${row.note ? ` (${row.note})` : ""}; the page comes back by itself when it does`
+      : "no swarm: the swarm.up button (or `invoke swarm.up`) makes one";
+    note.className = there ? "problem" : "muted";
     area.replaceChildren();
     return;
   }
@@ -120,7 +127,7 @@ function draw(board) {
   drawExamples(board.engine);
   drawCounter(board.panels);
   drawButtons(board.actions);
-  drawSwarm(board.panels, board.actions, board.engines);
+  drawSwarm(board);
   drawEvents(board.events);
   window.dashboard.boards += 1;
   window.dashboard.lastBoard = board;
