@@ -288,6 +288,42 @@ def test_killing_a_worker_turns_its_column_red_and_its_tasks_reappear_elsewhere(
     wait(browser, lambda d: "down" not in d.find_element(By.CSS_SELECTOR, column).get_attribute("class"), 60, "back")
 
 
+def manager_node(docker_client, cluster):
+    """The container of the cluster's node 1, its manager (on this machine's engine)."""
+    from workshop.config import Settings
+
+    prefix = Settings.load().label_prefix("WORKSHOP_LABEL_PREFIX")
+    labels = [("label", f"{prefix}.project={cluster.project}"), ("label", f"{prefix}.swarm-node=1")]
+    [found] = docker_client.container.list(filters=labels)
+    return found
+
+
+def test_the_page_says_the_cluster_is_gone_and_comes_back_by_itself(browser, cluster, docker_client):
+    """The manager's node stops (the dashboard reads the cluster through its socket, which goes with
+    it): the page says the manager does not answer; started again, the page draws the cluster again
+    by itself, without being reloaded."""
+    from selenium.webdriver.common.by import By
+
+    def note(driver) -> tuple[str, str]:
+        found = driver.find_element(By.ID, "swarm-note")
+        return found.get_attribute("class"), found.text
+
+    browser.execute_script("window.notReloaded = true")
+    manager = manager_node(docker_client, cluster)
+    docker_client.container.stop(manager)
+    try:
+        wait(browser, lambda d: note(d)[0] == "problem" and "does not answer" in note(d)[1], 60,
+             lambda: f"the page saying the manager is gone; it says {note(browser)}")  # fmt: skip
+        print(f"with the manager stopped, the page says: {note(browser)[1]}")
+    finally:
+        docker_client.container.start(manager)
+    ready = ".node:not(.down)"
+    again = "the cluster drawn again, three nodes ready"
+    wait(browser, lambda d: note(d)[0] == "muted" and len(d.find_elements(By.CSS_SELECTOR, ready)) == 3, 300,
+         lambda: f"{again}; the page says {note(browser)}; {seen(browser)}")  # fmt: skip
+    assert browser.execute_script("return window.notReloaded === true"), "the page was reloaded"
+
+
 def test_no_error_in_the_browser_console_and_the_delay_from_event_to_screen(browser, record_property):
     logs = browser.get_log("browser")
     severe = [entry for entry in logs if entry["level"] == "SEVERE"]
