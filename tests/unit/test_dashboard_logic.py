@@ -26,9 +26,9 @@ from workshop.dashboard import patch
 from workshop.dashboard.board import example_rows, state_from, state_of
 from workshop.dashboard.feed import Board, Hub
 from workshop.dashboard.guard import refusal
+from workshop.dashboard.patch import Fact, touched
 from workshop.dashboard.server import Runner, make_app
 from workshop.example import Action, Example, Move, Panel, Service, Step, Workshop
-from workshop.dashboard.patch import Fact, touched
 from workshop.inventory import Resource
 from workshop.waiting import wait_for
 
@@ -291,7 +291,7 @@ class _Parts:
     """Board parts that count their reads; a part's read can be held until released."""
 
     def __init__(self, names: tuple[str, ...]) -> None:
-        self.reads = {name: 0 for name in names}
+        self.reads = dict.fromkeys(names, 0)
         self.gates = {name: threading.Event() for name in names}
         self.values = {name: {"ok": True, "error": "", "examples": []} if name == "engine" else {"kind": name}
                        for name in names}  # fmt: skip
