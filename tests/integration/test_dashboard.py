@@ -146,7 +146,8 @@ def press(driver, key: str, node: str | None = None, timeout: float = 300) -> di
 
     selector = f'button[data-action="{key}"]' + (f'[data-node="{node}"]' if node else "")
     driver.execute_script("document.getElementById('result').removeAttribute('data-ok')")
-    wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, selector).is_enabled(), 30, f"{selector} enabled")
+    # enabled once the action before it is done (a slow one may still run)
+    wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, selector).is_enabled(), timeout, f"{selector} enabled")
     wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, selector).click() or True, 30, f"{selector} clicked")
     wait(driver, lambda d: d.find_element(By.ID, "result").get_attribute("data-ok"), timeout, f"{key}'s result")
     result = driver.find_element(By.ID, "result")
