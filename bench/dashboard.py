@@ -1,17 +1,24 @@
-"""`invoke dashboard`: the page's first load, the delay from an engine event to the board that
-shows it, and the process's CPU while nothing happens.
+"""`invoke dashboard`: the page's first load, the delay from an engine event to the board that shows
+its effect, and the process's CPU while nothing happens.
 
-Starts the dashboard under a project of its own (`docker-workshop-bench-dashboard`, no
-examples running) on a free port, and:
+Starts the dashboard on a free port and reads its event stream as a page does (each board's
+arrival time taken as it comes, in a thread), while it follows the engines' events itself
+(python-on-whales) to know when each one happened:
 
 - first load: GET / and then the first board on /events (what a browser needs to draw);
-- event to board: ROUNDS times, a container labelled with that project runs `true` (created,
-  started, gone: engine events the dashboard follows); the delay is from the engine's event
-  time to the board carrying it reaching this client (the browser then draws it in a few ms);
-- idle CPU: the dashboard process and its children (its `docker events` streams), from
-  /proc, over IDLE seconds with nothing happening.
+- engine: ROUNDS times, a container of the hello example (labelled with the project) starts
+  (`sleep`), is killed and removed; the delay is from each event (start, die, destroy) to the
+  first board whose hello row says running, stopped, not started;
+- swarm (``--swarm``, with the environment's WORKSHOP_PROJECT holding a cluster with its stack
+  deployed): ROUNDS times, a worker is drained and made active again (the board's node
+  availability), and the app is scaled by +1 and back (the board's count of app tasks);
+- idle CPU: the dashboard process and its children (its `docker events` streams), from /proc,
+  over IDLE seconds with nothing happening, and over each 10 s window of it.
 
-    python bench/dashboard.py [ROUNDS] [IDLE]      (defaults 5 and 30)
+Without ``--swarm`` it uses a project of its own (`docker-workshop-bench-dashboard`, nothing
+running). Everything it starts it removes.
+
+    python bench/dashboard.py [ROUNDS] [IDLE] [--swarm]      (defaults 5 and 60)
 """
 
 from __future__ import annotations
@@ -26,15 +33,18 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from workshop.config import Settings  # noqa: E402
+from workshop.config import Settings, state_dir  # noqa: E402
 
-PROJECT = "docker-workshop-bench-dashboard"
+OWN_PROJECT = "docker-workshop-bench-dashboard"
+WINDOW = 10.0  # seconds of each idle CPU window
+DEADLINE = 60.0  # seconds a change may take to show before the bench gives up on it
 
 
 def free_port() -> int:
@@ -43,9 +53,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start(port: int) -> tuple[subprocess.Popen, str]:
+def start(port: int, project: str) -> tuple[subprocess.Popen, str]:
     """The dashboard, running; its URL."""
-    environ = {**os.environ, "WORKSHOP_PROJECT": PROJECT, "DASHBOARD_PORT": str(port)}
+    environ = {**os.environ, "WORKSHOP_PROJECT": project, "DASHBOARD_PORT": str(port)}
     process = subprocess.Popen([sys.executable, "-m", "invoke", "dashboard"], cwd=ROOT, env=environ, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
     assert process.stdout is not None
@@ -57,7 +67,7 @@ def start(port: int) -> tuple[subprocess.Popen, str]:
 
 def boards(port: int) -> Iterator[tuple[int, dict]]:
     """Each board of /events as (arrival time in ns, board); opened at once."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
     connection.request("GET", "/events")
     response = connection.getresponse()
     assert response.status == 200, response.status
@@ -78,30 +88,99 @@ def first_load(port: int) -> tuple[float, float]:
     return page, time.perf_counter() - began
 
 
-def event_delays(port: int, rounds: int) -> list[float]:
-    """Milliseconds from a container's first event to the first board it caused, ROUNDS times (the
-    boards are read as they come, in a thread, so each has its true arrival time)."""
+class Watch:
+    """The boards as they arrive and the engines' events as they happen, both kept with their times."""
+
+    def __init__(self, port: int, engines: dict[str, Any]) -> None:
+        self.arrived: list[tuple[int, dict]] = []
+        self.events: list[tuple[int, str, str, str]] = []  # (ns, engine, action, actor id or name)
+        threading.Thread(target=lambda: self.arrived.extend(boards(port)), daemon=True).start()
+        for name, client in engines.items():
+            threading.Thread(target=self.follow, args=(name, client), daemon=True).start()
+
+    def follow(self, name: str, client: Any) -> None:
+        for event in client.system.events():
+            actor = event.actor
+            names = {str(actor.id), str((actor.attributes or {}).get("name", ""))} if actor else set()
+            for who in names:
+                self.events.append((int(event.time_nano), name, str(event.action), who))
+
+    def event(self, engine: str, action: str, who: str, after: int) -> int:
+        """When ``who`` had the event ``action`` on ``engine`` (ns), waiting for it to come."""
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline:
+            for at, name, done, actor in list(self.events):
+                if name == engine and done == action and actor == who and at >= after:
+                    return at
+            time.sleep(0.02)
+        raise SystemExit(f"no {action} event of {who} on {engine}")
+
+    def shown(self, holds: Callable[[dict], bool], after: int) -> int:
+        """When the first board that arrived after ``after`` (ns) and in which ``holds`` arrived."""
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline:
+            for at, board in list(self.arrived):
+                if at >= after and holds(board):
+                    return at
+            time.sleep(0.02)
+        raise SystemExit("the board never showed it")
+
+    def delay(self, engine: str, action: str, who: str, holds: Callable[[dict], bool], began: int) -> float:
+        """Milliseconds from ``who``'s event ``action`` to the first board in which ``holds``."""
+        at = self.event(engine, action, who, began)
+        return (self.shown(holds, at) - at) / 1e6
+
+
+def row_state(example: str, state: str) -> Callable[[dict], bool]:
+    return lambda board: any(r["name"] == example and r["state"] == state for r in board["engine"]["examples"])
+
+
+def engine_rounds(watch: Watch, project: str, rounds: int) -> list[float]:
+    """Delays (ms) of the hello row's three changes, ROUNDS times."""
     from python_on_whales import DockerClient
 
     settings = Settings.load()
     image, prefix = settings.image("HELLO_IMAGE"), settings.label_prefix("WORKSHOP_LABEL_PREFIX")
-    arrived: list[tuple[int, dict]] = []
-    threading.Thread(target=lambda: arrived.extend(boards(port)), daemon=True).start()
     client, found = DockerClient(), []
-    time.sleep(2)
+    labels = {f"{prefix}.project": project, f"{prefix}.example": "hello"}
     for _ in range(rounds):
         began = time.time_ns()
-        client.container.run(image, ["true"], remove=True, labels={f"{prefix}.project": PROJECT})
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            caused = [(at, board) for at, board in list(arrived) if (board.get("cause") or 0) >= began]
-            if caused:
-                at, board = caused[0]
-                found.append((at - board["cause"]) / 1e6)
-                break
-            time.sleep(0.05)
-        time.sleep(3)  # the rest of its events drawn, before the next one
+        container = client.container.run(image, ["sleep", "300"], detach=True, labels=labels)
+        try:
+            found.append(watch.delay("engine", "start", container.id, row_state("hello", "running"), began))
+            container.kill()
+            found.append(watch.delay("engine", "die", container.id, row_state("hello", "stopped"), began))
+        finally:
+            container.remove(force=True)
+        found.append(watch.delay("engine", "destroy", container.id, row_state("hello", "not started"), began))
+        time.sleep(1)  # the rest of its reads done, before the next one
     return found
+
+
+def swarm_rounds(watch: Watch, manager: Any, project: str, rounds: int) -> tuple[list[float], list[float]]:
+    """Delays (ms) of a worker's availability and of the app's task count, ROUNDS times each way."""
+    worker = next(n for n in manager.node.list() if n.spec.role == "worker" and not n.spec.labels)
+    name = str(worker.description.hostname)
+    availability: list[float] = []
+    for _ in range(rounds):
+        for wanted in ("drain", "active"):
+            began = time.time_ns()
+            manager.node.update(worker.id, availability=wanted)
+            holds = lambda b, w=wanted: any(  # noqa: E731
+                n["name"] == name and n["availability"] == w for n in b["panels"]["swarm"]["nodes"]
+            )
+            availability.append(watch.delay("swarm", "update", worker.id, holds, began))
+        time.sleep(1)
+    app = next(s for s in manager.service.list() if str(s.spec.name).endswith("_app"))
+    replicas, scaling = int(app.spec.mode["Replicated"]["Replicas"]), []
+    for _ in range(rounds):
+        for count in (replicas + 1, replicas):
+            began = time.time_ns()
+            manager.service.scale({app.id: count}, detach=True)
+            holds = lambda b, w=count: len([t for t in b["panels"]["swarm"]["tasks"] if t["service"] == "app"]) == w  # noqa: E731
+            scaling.append(watch.delay("swarm", "update", app.id, holds, began))
+            time.sleep(3)
+    return availability, scaling
 
 
 def cpu_ticks(pid: int) -> int:
@@ -123,29 +202,59 @@ def cpu_ticks(pid: int) -> int:
     return total
 
 
-def idle_cpu(pid: int, seconds: float) -> float:
-    """Percent of one core the dashboard used over ``seconds`` of nothing happening."""
-    before, began = cpu_ticks(pid), time.monotonic()
-    time.sleep(seconds)
-    used = (cpu_ticks(pid) - before) / os.sysconf("SC_CLK_TCK")
-    return 100 * used / (time.monotonic() - began)
+def idle_cpu(pid: int, seconds: float) -> tuple[float, list[float]]:
+    """Percent of one core the dashboard used over ``seconds`` of nothing happening, and in each window."""
+    hz, windows = os.sysconf("SC_CLK_TCK"), []
+    first = before = cpu_ticks(pid)
+    began = mark = time.monotonic()
+    while time.monotonic() - began < seconds - 0.5:
+        time.sleep(min(WINDOW, seconds - (time.monotonic() - began)))
+        now, at = cpu_ticks(pid), time.monotonic()
+        windows.append(100 * (now - before) / hz / (at - mark))
+        before, mark = now, at
+    return 100 * (before - first) / hz / (mark - began), windows
 
 
-def main(rounds: int, idle: float) -> None:
+def summary(name: str, delays: list[float]) -> str:
+    ordered = sorted(delays)
+    p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+    return (f"{name}: median {statistics.median(ordered):.0f} ms, p90 {p90:.0f} ms, max {ordered[-1]:.0f} ms "
+            f"over {len(ordered)}")  # fmt: skip
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def main(rounds: int, idle: float, swarm: bool) -> None:
+    from python_on_whales import DockerClient
+
+    project = os.environ.get("WORKSHOP_PROJECT", "docker-workshop") if swarm else OWN_PROJECT
+    engines: dict[str, Any] = {"engine": DockerClient()}
+    if swarm:
+        engines["swarm"] = DockerClient(host=f"unix://{state_dir() / 'swarm' / project / 'sock' / 'docker.sock'}")
     port = free_port()
-    process, url = start(port)
+    print(f"{time.strftime('%Y-%m-%d %H:%M')} {load()}")
+    process, _ = start(port, project)
     try:
         page, board = first_load(port)
-        print(f"first load: page {page * 1000:.0f} ms, first board {board * 1000:.0f} ms")
-        delays = event_delays(port, rounds)
-        print(f"event to board: median {statistics.median(delays):.0f} ms, max {max(delays):.0f} ms "
-              f"({', '.join(f'{d:.0f}' for d in delays)})")  # fmt: skip
+        print(f"first load: page {page * 1000:.0f} ms, first board {board * 1000:.0f} ms ({load()})")
+        watch = Watch(port, engines)
+        time.sleep(2)
+        print(summary("engine event to board (hello row)", engine_rounds(watch, project, rounds)) + f" ({load()})")
+        if swarm:
+            availability, scaling = swarm_rounds(watch, engines["swarm"], project, rounds)
+            print(summary("node update to board (availability)", availability) + f" ({load()})")
+            print(summary("service update to board (app tasks)", scaling) + f" ({load()})")
         time.sleep(5)
-        print(f"idle CPU over {idle:.0f}s: {idle_cpu(process.pid, idle):.2f} % of one core (target <= 2 %)")
+        total, windows = idle_cpu(process.pid, idle)
+        print(f"idle CPU over {idle:.0f}s: {total:.2f} % of one core; {WINDOW:.0f}s windows: "
+              f"{', '.join(f'{w:.2f}' for w in windows)} % (target <= 2 %; {load()})")  # fmt: skip
     finally:
         os.killpg(process.pid, signal.SIGINT)
         process.wait(timeout=30)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5, float(sys.argv[2]) if len(sys.argv) > 2 else 30)
+    numbers = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(int(numbers[0]) if numbers else 5, float(numbers[1]) if len(numbers) > 1 else 60, "--swarm" in sys.argv)

@@ -1,26 +1,36 @@
 """The dashboard without an engine: every refusal of the guard (through Starlette's TestClient,
 against the real app, with a runner that records whether anything ran), the action runner's
-bad input, and how an example's state is told from its containers."""
+bad input, how an example's state is told from its containers, and how the board takes an
+engine event (the parts it touches, what it shows at once, which reads it makes)."""
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import socket
 import subprocess
 import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from invoke import Collection
 from starlette.testclient import TestClient
 
 from workshop.cli import Ctx, task
-from workshop.dashboard.board import example_rows, state_of
-from workshop.dashboard.feed import Hub
+from workshop.dashboard import patch
+from workshop.dashboard.board import example_rows, state_from, state_of
+from workshop.dashboard.feed import Board, Hub
 from workshop.dashboard.guard import refusal
+from workshop.dashboard.patch import Fact, touched
 from workshop.dashboard.server import Runner, make_app
 from workshop.example import Action, Example, Move, Panel, Service, Step, Workshop
 from workshop.inventory import Resource
+from workshop.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PORT, TOKEN = 52001, "s3cret-token"
@@ -196,3 +206,173 @@ def test_a_taken_port_is_one_line_before_anything_starts():
     assert ran.stdout == ""
     assert "is taken" in ran.stderr and "choose another DASHBOARD_PORT" in ran.stderr
     assert ran.stderr.startswith("error: DASHBOARD_PORT=") and ran.stderr.count("\n") == 1, ran.stderr
+
+
+# -- an event on the board: which parts it touches, what it says at once, when parts are read ----
+
+EXAMPLE_KEY = "io.docker-workshop.example"
+
+
+def _fact(engine="engine", type_="container", action="start", id_="c1", **attributes) -> Fact:
+    return Fact(engine, type_, action, id_, {"name": "toy-1", EXAMPLE_KEY: "toy", **attributes})
+
+
+def test_an_event_touches_its_engines_parts_only():
+    assert touched(_fact(), EXAMPLE_KEY, {"swarm"}) == {"engine", "panel:toy"}
+    assert touched(_fact(**{EXAMPLE_KEY: "swarm"}), EXAMPLE_KEY, {"swarm"}) == {"engine", "panel:swarm", "notes"}
+    assert touched(_fact("swarm"), EXAMPLE_KEY, {"swarm"}) == {"panel:swarm"}  # a task's container
+    assert touched(_fact("swarm", "node", "update"), EXAMPLE_KEY, {"swarm"}) == {"panel:swarm", "notes"}
+
+
+def _row(*containers: tuple[str, str, str]) -> dict:
+    listed = [{"name": name, "status": status, "urls": url.split()} for name, status, url in containers]
+    return {"name": "toy", "state": state_from([status for _, status, _ in containers]), "urls": [],
+            "containers": listed}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("action", "attributes", "state", "urls"),
+    [
+        ("start", {}, "running", ["http://127.0.0.1:1/"]),
+        ("die", {"exitCode": "137"}, "stopped", []),
+        ("destroy", {}, "not started", []),
+        ("health_status: healthy", {}, "healthy", ["http://127.0.0.1:1/"]),
+        ("health_status: unhealthy", {}, "unhealthy", ["http://127.0.0.1:1/"]),
+    ],
+)
+def test_a_container_event_sets_its_examples_state_at_once(action, attributes, state, urls):
+    row = _row(("toy-1", "Created" if action == "start" else "Up 2 seconds", "http://127.0.0.1:1/"))
+    part = {"ok": True, "examples": [row]}
+    assert patch.apply({"engine": part}, _fact(action=action, **attributes), EXAMPLE_KEY) == {"engine"}
+    assert (row["state"], row["urls"]) == (state, urls)
+
+
+def test_a_container_event_that_changes_nothing_is_not_a_change():
+    part = {"ok": True, "examples": [_row(("toy-1", "Up 2 seconds", ""))]}
+    assert patch.apply({"engine": part}, _fact(action="kill"), EXAMPLE_KEY) == set()
+    assert patch.apply({"engine": part}, _fact(action="destroy", name="other-1"), EXAMPLE_KEY) == set()
+    assert patch.apply({"engine": {"ok": False, "examples": []}}, _fact(), EXAMPLE_KEY) == set()
+
+
+def _cluster() -> dict:
+    node = {"id": "n2", "name": "node-2", "role": "worker", "availability": "active", "state": "ready"}
+    return {"kind": "cluster", "present": True, "ok": True, "nodes": [node], "tasks": [], "settling": False}
+
+
+def test_a_node_event_shows_its_new_state_and_availability_at_once():
+    read = {"panel:swarm": _cluster()}
+    fact = Fact("swarm", "node", "update", "n2", {"state.new": "down", "availability.new": "drain"})
+    assert patch.apply(read, fact, EXAMPLE_KEY) == {"panel:swarm"}
+    assert read["panel:swarm"]["nodes"][0] | {} == {**_cluster()["nodes"][0], "state": "down", "availability": "drain"}
+    assert patch.apply(read, fact, EXAMPLE_KEY) == set()  # nothing new the second time
+    assert patch.apply(read, Fact("swarm", "node", "update", "n9", {"state.new": "down"}), EXAMPLE_KEY) == set()
+
+
+def test_a_service_event_says_the_cluster_is_changing():
+    read = {"panel:swarm": _cluster()}
+    assert patch.apply(read, Fact("swarm", "service", "update", "s1", {"replicas.new": "4"}), EXAMPLE_KEY) == {
+        "panel:swarm"
+    }
+    assert read["panel:swarm"]["settling"] is True
+
+
+class _Recorder(Hub):
+    """A hub that keeps every board published."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.boards: list[dict] = []
+
+    def publish(self, text: str) -> None:
+        self.boards.append(json.loads(text))
+
+
+class _Parts:
+    """Board parts that count their reads; a part's read can be held until released."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.reads = dict.fromkeys(names, 0)
+        self.gates = {name: threading.Event() for name in names}
+        self.values = {name: {"ok": True, "error": "", "examples": []} if name == "engine" else {"kind": name}
+                       for name in names}  # fmt: skip
+        for gate in self.gates.values():
+            gate.set()
+
+    def read(self, name: str) -> dict:
+        seen = dict(self.values[name])  # what the engine said when the read began
+        self.gates[name].wait(30)
+        self.reads[name] += 1
+        return seen
+
+    def __call__(self) -> dict:
+        return {name: functools.partial(self.read, name) for name in self.reads}
+
+
+def _event(action="start", name="toy-1", example="toy", at: int | None = None):
+    actor = SimpleNamespace(id="c1", attributes={"name": name, EXAMPLE_KEY: example})
+    return SimpleNamespace(type="container", action=action, actor=actor, time=None, time_nano=at or time.time_ns())
+
+
+@pytest.fixture
+def live():
+    """A running Board over the parts engine, panel:toy and panel:other, routed as the dashboard routes."""
+    parts, hub = _Parts(("engine", "panel:toy", "panel:other")), _Recorder()
+    pool = ThreadPoolExecutor(max_workers=4)
+    board = Board(parts, hub, pool, route=lambda fact: touched(fact, EXAMPLE_KEY, set()),
+                  apply=lambda read, fact: patch.apply(read, fact, EXAMPLE_KEY))  # fmt: skip
+    threading.Thread(target=board.run, daemon=True).start()
+    assert board.ready.wait(30)
+    yield board, parts, hub
+    board.stop()
+    for gate in parts.gates.values():
+        gate.set()
+    pool.shutdown(wait=True)
+
+
+def _settled(board: Board) -> None:
+    wait_for(lambda: not board.due and not board.reading, "the board's reads done", 10, interval=0.01)
+
+
+def test_an_event_reads_again_only_the_parts_it_touched(live):
+    board, parts, hub = live
+    _settled(board)
+    before = dict(parts.reads)
+    board.note("engine", _event())
+    wait_for(lambda: parts.reads["panel:toy"] > before["panel:toy"], "panel:toy read again", 10, interval=0.01)
+    _settled(board)
+    assert parts.reads["engine"] == before["engine"] + 1
+    assert parts.reads["panel:other"] == before["panel:other"]
+
+
+def test_a_burst_of_events_during_a_read_makes_one_more_read(live):
+    board, parts, hub = live
+    _settled(board)
+    parts.gates["engine"].clear()  # the next read of the engine part is held
+    board.note("engine", _event("create"))
+    wait_for(lambda: "engine" in board.reading, "the engine part being read", 10, interval=0.01)
+    before = parts.reads["engine"]
+    for action in ("start", "die", "destroy", "create", "start"):
+        board.note("engine", _event(action))
+    parts.gates["engine"].set()
+    _settled(board)
+    assert parts.reads["engine"] == before + 2  # the held read, then one for the whole burst
+
+
+def test_what_an_event_says_is_published_before_any_read_and_a_read_begun_before_it_is_not_kept(live):
+    board, parts, hub = live
+    _settled(board)
+    with board.lock:
+        board.read["engine"] = {"ok": True, "examples": [_row(("toy-1", "Created", ""))]}
+    parts.values["engine"] = {"ok": True, "examples": [_row(("toy-1", "Created", ""))]}  # what a slow read sees
+    parts.gates["engine"].clear()
+    board.refresh()  # a read that begins before the event
+    wait_for(lambda: "engine" in board.reading, "the engine part being read", 10, interval=0.01)
+    at = time.time_ns()
+    board.note("engine", _event("start", at=at))
+    shown = hub.boards[-1]
+    assert shown["cause"] == at and shown["listed"] == at
+    assert [r["state"] for r in shown["engine"]["examples"]] == ["running"]
+    parts.values["engine"] = {"ok": True, "examples": [_row(("toy-1", "Up 1 second", ""))]}
+    parts.gates["engine"].set()
+    _settled(board)
+    assert all(b["engine"]["examples"][0]["state"] == "running" for b in hub.boards if b["engine"]["examples"])

@@ -18,9 +18,13 @@ from workshop.inventory import Resource, collect, conditions
 def state_of(containers: list[Resource]) -> str:
     """An example's state from its containers' `docker ps` status: not started, running, healthy,
     unhealthy or stopped."""
-    if not containers:
+    return state_from([r.status for r in containers])
+
+
+def state_from(statuses: list[str]) -> str:
+    """An example's state from the `docker ps` statuses of its containers (see :func:`state_of`)."""
+    if not statuses:
         return "not started"
-    statuses = [r.status for r in containers]
     up = [s for s in statuses if s.startswith("Up")]
     if any("(unhealthy)" in s for s in up):
         return "unhealthy"
@@ -54,6 +58,8 @@ def example_rows(examples: tuple[Example, ...], found: list[Resource], notes: di
                 "title": example.tour.title,
                 "state": state_of(containers),
                 "urls": sorted({url for r in containers for url in r.detail.split() if r.status.startswith("Up")}),
+                # each container as read: an engine event changes its status at once (patch.py)
+                "containers": [{"name": r.name, "status": r.status, "urls": r.detail.split()} for r in containers],
                 "start": start_task(example),
                 "note": notes.get(example.name, ""),
             }

@@ -1,15 +1,20 @@
-"""Live: the engines' event streams wake the board, the board reads everything again and pushes
-it to every open page.
+"""Live: the engines' event streams wake the board; the board puts what an event says on the page
+at once, reads again only the parts the event touched, and pushes every change to every open page.
 
 - ``Follower``: one thread per engine (the user's, and each panel's further engine, such as the
   swarm's manager) reading ``docker events`` through python-on-whales. Each stream ends by
   itself after ``STREAM`` seconds (the docker CLI then exits, so none outlives the dashboard) and
   the next one starts where it ended. An engine that does not answer is tried again every
   ``RETRY`` seconds (a unix socket is first tried in-process: no docker CLI per try).
-- ``Board``: one thread that reads the board when woken (an event, an action, an engine gone or
-  back) and, while a panel says it is settling (a cluster's tasks change without an event on
-  its manager), every ``POLL`` seconds; never more often.
+- ``Board``: each part of the board (``board.parts``) is read on its own, in the pool: at once
+  when an event touches it (``patch.touched``; a burst of events while it is read makes one
+  more read after, not one per event), and while it says it is settling (a cluster's tasks
+  change without an event on its manager) at most every ``POLL`` seconds. An event is first
+  applied to the parts as last read (``patch.apply``) and published before any read.
 - ``Hub``: the latest board and the pages listening (asyncio queues, fed from the threads).
+
+Each board carries ``cause``: when the oldest event whose effect it is the first to show happened
+(ns), and ``listed``: the newest event in its list; the page measures its delays from those.
 """
 
 from __future__ import annotations
@@ -22,17 +27,18 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Executor, as_completed
+from concurrent.futures import Executor
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
+
+from workshop.dashboard.patch import Fact
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from python_on_whales import DockerClient
 
 POLL = 2.0  # seconds between reads while a panel is settling, and never less
 RETRY = 2.0  # seconds between tries of an engine that does not answer
-STREAM = 30.0  # seconds one `docker events` stream lasts before the next one takes over
-BURST = 0.05  # seconds a wake-up waits for the rest of a burst of events
+STREAM = 60.0  # seconds one `docker events` stream lasts before the next one takes over
 KEPT = 20  # events the page lists
 
 
@@ -64,6 +70,19 @@ class Hub:
                 queue.put_nowait(self.latest)
         return queue
 
+    def close(self) -> None:
+        """End every page's stream (the server stops): safe to call from a signal handler."""
+        loop = self.loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self.end_streams)
+
+    def end_streams(self) -> None:
+        """In the server's loop: tell each stream to end (an empty text)."""
+        with self.lock:
+            queues = list(self.queues)
+        for queue in queues:
+            queue.put_nowait("")
+
     def leave(self, queue: asyncio.Queue[str]) -> None:
         """The page went away."""
         with self.lock:
@@ -78,24 +97,42 @@ def event_line(engine: str, event: Any) -> dict[str, Any]:
     return {"at": at, "engine": engine, "text": f"{event.type} {event.action} {what}".strip()}
 
 
-class Board:
-    """Reads the board's parts when woken and publishes each as soon as it is read and changed."""
+def fact_of(engine: str, event: Any) -> Fact:
+    """What the board uses of a python-on-whales event."""
+    actor = event.actor
+    attributes = {str(k): str(v) for k, v in ((actor.attributes if actor else None) or {}).items()}
+    return Fact(engine, str(event.type or ""), str(event.action or ""), str(actor.id if actor else ""), attributes)
 
-    def __init__(self, parts: Callable[[], dict[str, Callable[[], Any]]], hub: Hub, pool: Executor) -> None:
+
+Route = Callable[[Fact], "set[str]"]
+Apply = Callable[[dict[str, Any], Fact], "set[str]"]
+
+
+class Board:
+    """The board's parts as last read, read again part by part when an event touches them."""
+
+    def __init__(self, parts: Callable[[], dict[str, Callable[[], Any]]], hub: Hub, pool: Executor,
+                 route: Route | None = None, apply: Apply | None = None) -> None:  # fmt: skip
         self.parts, self.hub, self.pool = parts, hub, pool
-        self.read: dict[str, Any] = {}  # each part, as last read
+        self.route = route or (lambda fact: set(self.names))  # no routes: an event touches every part
+        self.apply = apply or (lambda read, fact: set())
+        self.names: set[str] = set()  # every part there is
+        self.read: dict[str, Any] = {}  # each part, as last read (or patched since)
+        self.due: dict[str, int] = {}  # part -> the oldest event (ns; 0 for none) it was not read since
+        self.reading: dict[str, tuple[float, int]] = {}  # part -> when its read began, the event it covers
+        self.began: dict[str, float] = {}  # part -> when its last read began (monotonic)
+        self.patched: dict[str, float] = {}  # part -> when an event was last applied to it
         self.events: deque[dict[str, Any]] = deque(maxlen=KEPT)
         self.engines: dict[str, dict[str, Any]] = {}
         self.health: dict[str, str] = {}
-        self.cause: int | None = None  # when the first event not on screen yet happened (ns)
         self.lock = threading.Lock()
         self.wake = threading.Event()
         self.stopping = threading.Event()
-        self.ready = threading.Event()  # the first board is read
+        self.ready = threading.Event()  # every part was read once
 
     def note(self, engine: str, event: Any) -> None:
-        """An engine event: listed and read, unless it is noise (a health check's exec, a health
-        status that did not change)."""
+        """An engine event: listed, applied to the board and published at once; the parts it touched
+        are read again. Noise is left out (a health check's exec, a health status that did not change)."""
         action = str(event.action or "")
         if action.startswith("exec_"):
             return
@@ -104,20 +141,42 @@ class Board:
             if self.health.get(key) == action:
                 return
             self.health[key] = action
+        fact, at = fact_of(engine, event), int(event.time_nano or time.time_ns())
         with self.lock:
             self.events.appendleft(event_line(engine, event))
-            if self.cause is None:
-                self.cause = int(event.time_nano or time.time_ns())
+            touched = self.route(fact)
+            self.mark(touched & self.names if self.names else touched, at)
+            changed = self.apply(self.read, fact)
+            for name in changed:
+                self.patched[name] = time.monotonic()
+        self.publish(cause=at if changed else None, listed=at)
         self.wake.set()
 
     def engine_state(self, engine: str, ok: bool | None, error: str = "") -> None:
-        """An engine answers (True), does not (False, with why), or is not there at all (None)."""
+        """An engine answers (True), does not (False, with why), or is not there at all (None): shown at
+        once, and the parts read from it are read again."""
         state = {"ok": ok, "error": error}
         with self.lock:
             if self.engines.get(engine) == state:
                 return
             self.engines[engine] = state
+            self.mark(self.names if engine == "engine" else {f"panel:{engine}", "notes"} & self.names, 0)
+        self.publish()
         self.wake.set()
+
+    def refresh(self) -> None:
+        """Read every part again (an action ran)."""
+        with self.lock:
+            self.mark(self.names, 0)
+        self.wake.set()
+
+    def mark(self, names: set[str], at: int) -> None:
+        """Ask for ``names`` to be read (under the lock); ``at`` is the event that asks (0: none)."""
+        for name in names:
+            if name in self.due and self.due[name] and at:
+                self.due[name] = min(self.due[name], at)
+            else:
+                self.due[name] = at or self.due.get(name, 0)
 
     def stop(self) -> None:
         """End the loop."""
@@ -125,42 +184,74 @@ class Board:
         self.wake.set()
 
     def run(self) -> None:
-        """Read, publish, wait for a reason to read again: an event (or an action, or an engine
-        gone or back) reads every part; a part that is settling is read again after ``POLL``."""
-        from workshop.dashboard.board import assemble
-
-        woken = True
+        """Start each due part's read (one at a time per part), until stopped; wake up when asked, or
+        when a settling part may be read again."""
+        with self.lock:
+            self.names = set(self.parts())
+            self.mark(self.names, 0)
         while not self.stopping.is_set():
             self.wake.clear()
+            self.start_reads()
+            self.wake.wait(timeout=self.next_poll())
+
+    def start_reads(self) -> None:
+        """Hand every due part that is not being read to the pool; a settling part is due ``POLL`` s
+        after its last read began."""
+        now = time.monotonic()
+        with self.lock:
+            for name in self.names - set(self.due) - set(self.reading):
+                if self.settling(name) and now - self.began.get(name, 0) >= POLL:
+                    self.due[name] = 0
+            starting = {name: self.due.pop(name) for name in list(self.due) if name not in self.reading}
+            for name, cause in starting.items():
+                self.reading[name] = (now, cause)
+                self.began[name] = now
+        if starting:
+            reads = self.parts()
+            for name in starting:
+                self.pool.submit(self.read_part, name, reads.get(name))
+
+    def next_poll(self) -> float | None:
+        """Seconds until a settling part may be read again (None: none is settling)."""
+        now = time.monotonic()
+        with self.lock:
+            waits = [self.began.get(name, 0) + POLL - now for name in self.names
+                     if self.settling(name) and name not in self.reading]  # fmt: skip
+        return max(0.0, min(waits)) if waits else None
+
+    def read_part(self, name: str, read: Callable[[], Any] | None) -> None:
+        """Read one part (in the pool) and publish the board if it changed. A read that began before an
+        event was applied to its part is not kept: the read that event asked for brings it."""
+        value, got = None, False
+        try:
+            value, got = (read(), True) if read is not None else (None, False)
+        finally:  # a read that failed (each part says its own failures: a bug) is tried at the next event
             with self.lock:
-                cause, self.cause = self.cause, None
-            if self.read and cause is not None:  # the new events at once, on the board as it is
-                self.publish(assemble(self.read), cause)
-            parts = self.parts()
-            if not woken:
-                parts = {name: read for name, read in parts.items() if self.settling(name)}
-            futures = {self.pool.submit(read): name for name, read in parts.items()}
-            for future in as_completed(futures):
-                name = futures[future]
-                value = future.result()
-                if self.read.get(name) != value or name not in self.read:
+                began, cause = self.reading.pop(name)
+                stale = self.patched.get(name, -1.0) > began
+                changed = got and not stale and (name not in self.read or self.read[name] != value)
+                if changed:
                     self.read[name] = value
-                    self.publish(assemble(self.read), cause)
-            self.ready.set()
-            settling = any(self.settling(name) for name in self.read)
-            woken = self.wake.wait(timeout=POLL if settling else None)
-            time.sleep(BURST)
+                done = not self.ready.is_set() and self.names <= set(self.read)
+            if changed or done:
+                self.publish(cause=cause or None)
+            if done:
+                self.ready.set()
+            self.wake.set()
 
     def settling(self, name: str) -> bool:
         """True if the part ``name`` asked to be read again soon."""
         value = self.read.get(name)
         return isinstance(value, dict) and bool(value.get("settling"))
 
-    def publish(self, board: dict[str, Any], cause: int | None) -> None:
-        """``board`` with the latest events and engine states, handed to the pages."""
+    def publish(self, cause: int | None = None, listed: int | None = None) -> None:
+        """The board as read so far, with the latest events and engine states, handed to the pages."""
+        from workshop.dashboard.board import assemble
+
         with self.lock:
-            shown = {**board, "events": list(self.events), "engines": dict(self.engines)}
-        self.hub.publish(json.dumps({**shown, "cause": cause, "sent": time.time_ns()}))
+            shown = {**assemble(self.read), "events": list(self.events), "engines": dict(self.engines)}
+            # published under the lock: the pages get the boards in the order they were made
+            self.hub.publish(json.dumps({**shown, "cause": cause, "listed": listed, "sent": time.time_ns()}))
 
 
 def unix_socket(client: DockerClient) -> str | None:

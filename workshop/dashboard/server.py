@@ -88,6 +88,8 @@ def make_app(c: Ctx, hub: Hub, runner: Runner, port: int, token: str) -> Guard:
                     except asyncio.TimeoutError:
                         yield ": keepalive\n\n"
                         continue
+                    if not text:  # the server stops: end the stream, so the shutdown waits for nothing
+                        return
                     yield f"data: {text}\n\n"
             finally:
                 hub.leave(queue)

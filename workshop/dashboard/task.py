@@ -13,9 +13,11 @@ from workshop.cli import Ctx, say, task
 from workshop.errors import WorkshopError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from concurrent.futures import ThreadPoolExecutor
+
     from python_on_whales import DockerClient
 
-    from workshop.dashboard.feed import Board, Follower
+    from workshop.dashboard.feed import Board, Follower, Hub
 
 # The page's server (Starlette, uvicorn, asyncio) is imported when the task runs, never at import:
 # `invoke --list` and every shell completion import this module.
@@ -55,11 +57,36 @@ def followers(c: Ctx, board: Board) -> list[Follower]:
     return found
 
 
+def live_board(c: Ctx, hub: Hub, pool: ThreadPoolExecutor) -> Board:
+    """The board of the examples' parts, with which parts an event touches and what it changes at once."""
+    from workshop.dashboard import board as reading
+    from workshop.dashboard import patch
+    from workshop.dashboard.feed import Board
+
+    key = c.project.example_key
+    conditional = {example.name for example in c.shop.examples if example.condition}
+    return Board(lambda: reading.parts(c), hub, pool, route=lambda fact: patch.touched(fact, key, conditional),
+                 apply=lambda read, fact: patch.apply(read, fact, key))  # fmt: skip
+
+
 def further(c: Ctx, engine: Callable[[Ctx], DockerClient | None]) -> Callable[[], DockerClient | None]:
     """A panel's further engine, asked anew each time (a cluster comes and goes), with the settings
     read once (asking costs no docker CLI while there is no cluster)."""
     mine = Ctx.wrap(c)
     return lambda: engine(mine)
+
+
+def stopping_server(config, hub: Hub):
+    """A uvicorn server that ends the pages' event streams when asked to stop (Ctrl-C), so it stops
+    at once instead of cancelling them (a traceback) after its grace period."""
+    import uvicorn
+
+    class Stopping(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:
+            hub.close()
+            super().handle_exit(sig, frame)
+
+    return Stopping(config)
 
 
 def announce(server, url: str, open_: bool) -> None:
@@ -85,8 +112,7 @@ def dashboard(c: Ctx, open_=False):
     import python_on_whales.client_config as whales
     import uvicorn
 
-    from workshop.dashboard import board as reading
-    from workshop.dashboard.feed import Board, Hub
+    from workshop.dashboard.feed import Hub
     from workshop.dashboard.server import Runner, make_app
 
     whales.CACHE_VALIDITY_PERIOD = READ_CACHE  # this process only: halves a board's docker CLI calls
@@ -95,10 +121,10 @@ def dashboard(c: Ctx, open_=False):
     sock = listening(c, port)
     token = secrets.token_urlsafe(24)
     hub, pool = Hub(), ThreadPoolExecutor(max_workers=4, thread_name_prefix="read")
-    board = Board(lambda: reading.parts(c), hub, pool)
-    runner = Runner(c, board.wake.set)
+    board = live_board(c, hub, pool)
+    runner = Runner(c, board.refresh)
     app = make_app(c, hub, runner, port, token)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1))
+    server = stopping_server(uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1), hub)
     for follower in followers(c, board):
         follower.start()
     threading.Thread(target=board.run, name="board", daemon=True).start()

@@ -4,7 +4,8 @@
 "use strict";
 
 const token = new URLSearchParams(location.search).get("token") || "";
-const delays = [];  // ms from an engine event to this page drawing it (read by the browser test)
+const delays = [];  // ms from an engine event to this page first drawing its effect (read by the browser test)
+const causes = new Set();  // the events whose effect was drawn: each counted once
 window.dashboard = { delays: delays, boards: 0, lastBoard: null };
 let running = false;  // an action runs: buttons drawn meanwhile start disabled
 
@@ -55,13 +56,20 @@ function drawButtons(actions) {
   box.replaceChildren(...actions.filter((a) => !a.per_node).map((a) => button(a)));
 }
 
-function drawSwarm(panels, actions, engines) {
-  const view = Object.values(panels).find((v) => v.kind === "cluster");
+function drawSwarm(board) {
+  const { panels, actions, engines } = board;
+  const [name, view] = Object.entries(panels).find(([, v]) => v.kind === "cluster") || [];
   const note = document.getElementById("swarm-note");
   const area = document.getElementById("swarm");
-  const cluster = Object.entries(engines).find(([name]) => name !== "engine");
+  const cluster = Object.entries(engines).find(([engine]) => engine !== "engine");
   if (!view || !view.present) {
-    note.textContent = "no swarm: the swarm.up button (or `invoke swarm.up`) makes one";
+    // no manager to ask: either there is no cluster, or its nodes are there and the manager is not
+    const row = board.engine.examples.find((r) => r.name === name);
+    const there = row && row.state !== "not started";
+    note.textContent = there
+      ? `the cluster's manager does not answer${row.note ? ` (${row.note})` : ""}; the page comes back by itself when it does`
+      : "no swarm: the swarm.up button (or `invoke swarm.up`) makes one";
+    note.className = there ? "problem" : "muted";
     area.replaceChildren();
     return;
   }
@@ -119,11 +127,12 @@ function draw(board) {
   drawExamples(board.engine);
   drawCounter(board.panels);
   drawButtons(board.actions);
-  drawSwarm(board.panels, board.actions, board.engines);
+  drawSwarm(board);
   drawEvents(board.events);
   window.dashboard.boards += 1;
   window.dashboard.lastBoard = board;
-  if (board.cause) {
+  if (board.cause && !causes.has(board.cause)) {
+    causes.add(board.cause);
     const delay = Date.now() - board.cause / 1e6;
     delays.push(delay);
     document.getElementById("delay").textContent = `last change on screen ${Math.round(delay)} ms after its event`;
