@@ -73,7 +73,7 @@ def manager():
 
 def app_nodes() -> dict[str, int]:
     """Running app replicas per node."""
-    from examples.swarm.example import settled
+    from examples.swarm.watch import settled
 
     boss = manager()
     names = {n.id: str(n.description.hostname) for n in boss.node.list()}

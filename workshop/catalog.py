@@ -1,7 +1,7 @@
 """``invoke catalog``: the tour's messages, extracted with Babel into each language's catalog.
 
 The sources mark messages with ``tr(...)`` and ``N_(...)`` (workshop/i18n.py). This task
-extracts them from ``workshop/`` and ``examples/*/example.py``, merges them into
+extracts them from ``workshop/`` and ``examples/`` (every module of each example), merges them into
 ``workshop/locale/<locale>/LC_MESSAGES/workshop.po`` (a new message comes in untranslated, a
 removed one goes) and compiles the ``.mo`` the tour reads. Both files are committed; a unit
 test fails when a message lacks its translation or the ``.mo`` is not the compiled ``.po``.
@@ -24,8 +24,8 @@ from workshop.i18n import DOMAIN, LANGUAGES, LOCALE_DIR
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from babel.messages.catalog import Catalog
 
-#: where the marked messages are: the workshop's code and each example's tasks
-SOURCES = [("workshop/**.py", "python"), ("examples/*/example.py", "python")]
+#: where the marked messages are: the workshop's code and each example's modules
+SOURCES = [("workshop/**.py", "python"), ("examples/**.py", "python")]
 KEYWORDS: dict[str, Any] = {"tr": None, "N_": None}
 PROJECT = "docker-workshop"
 

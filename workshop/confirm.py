@@ -28,6 +28,11 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 DECLINED = 1  # the exit code of a task whose question was answered No
 
 
+def deletion_help(volumes: str) -> dict[str, str]:
+    """The help of a removing task's ``--volumes`` (``volumes``: what it deletes) and ``--yes``, worded as one."""
+    return {"volumes": volumes, "yes": "with --volumes: delete without asking"}
+
+
 @dataclass(frozen=True)
 class Data:
     """One piece of data a deletion destroys: what kind of thing it is, its name, what it holds."""

@@ -24,7 +24,7 @@ from interrupt import interrupt_at
 from load import Load, visit
 from python_on_whales import DockerClient
 
-from examples.swarm.example import settled
+from examples.swarm.watch import settled
 from workshop.config import STATE_DIR
 from workshop.probe import get
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from examples.swarm.example import engine_host, for_swarm
+from examples.swarm.names import engine_host
+from examples.swarm.stack import for_swarm
 
 
 def compose_config() -> dict:

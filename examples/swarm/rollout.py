@@ -1,0 +1,138 @@
+"""Changing a running stack: `stack.scale`, and rolling the app out (`stack.update`) or back
+(`stack.rollback`) one replica at a time, each new replica reported as it turns healthy or fails."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from examples.swarm.cluster import require_cluster
+from examples.swarm.names import registry
+from examples.swarm.registry import push
+from examples.swarm.settings import WAIT, check_settings
+from examples.swarm.stack import build_app
+from examples.swarm.watch import (
+    TaskView,
+    app_service,
+    image_tag,
+    node_names,
+    service_image,
+    settled,
+    stack_tasks,
+    wait_for_stack,
+)
+from workshop.cli import VERBOSE_HELP, Ctx, say, task
+from workshop.errors import WorkshopError
+from workshop.waiting import wait_for
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from python_on_whales import DockerClient
+
+FINAL = ("completed", "rollback_completed", "paused", "rollback_paused")  # an update that ended, one way or another
+ENDED = ("running", "failed", "rejected", "shutdown", "complete")  # a new replica that turned out healthy or not
+
+
+@task(help={"replicas": "how many replicas of the app (1-20)"})
+def scale(c: Ctx, replicas=0):
+    """Run REPLICAS replicas of the app and wait until they are healthy (docker service scale)."""
+    if not 1 <= replicas <= 20:
+        raise WorkshopError(f"--replicas={replicas}: give a number of replicas from 1 to 20")
+    boss = require_cluster(c)
+    stack, began = c.get("SWARM_STACK"), time.monotonic()
+    boss.service.scale({f"{stack}_app": replicas}, detach=True)
+    wait_for_stack(c, boss)
+    say(f"{replicas} replica(s) of the app running and healthy after {time.monotonic() - began:.1f}s")
+
+
+def new_replica_line(each: TaskView, where: str, took: float) -> str:
+    """One line on a new replica that turned healthy or failed."""
+    said = "is healthy" if each.state == "running" else f"never became healthy ({each.state}: {each.error})"
+    return f"  {took:5.1f}s  new replica on {where} ({image_tag(each.image)}) {said}"
+
+
+def roll(c: Ctx, boss: DockerClient, image: str, force: bool = False) -> tuple[str, float]:
+    """Roll the app out to ``image`` one replica at a time (the service's update_config: start-first,
+    gated on health, rolled back on failure), printing each new replica as it turns healthy or
+    fails. Return swarm's final update state and the seconds it took."""
+    service = app_service(c, boss)
+    name, began = service.spec.name, time.monotonic()
+    before = service.update_status.started_at if service.update_status else None
+    known = {t.id for t in settled(lambda: boss.service.ps(name))}  # replicas (and their history) from before
+    boss.service.update(name, image=image, force=force, detach=True, quiet=True)
+    names = node_names(boss)
+
+    def ended() -> str | None:
+        """Swarm's final state of this update once it has one; meanwhile each new replica said once."""
+        status = boss.service.inspect(name).update_status
+        for each in settled(lambda: boss.service.ps(name)):
+            if each.id not in known and each.state in ENDED:
+                known.add(each.id)
+                say(new_replica_line(each, names.get(each.node_id, each.node_id), time.monotonic() - began))
+        if status is not None and status.started_at != before and status.state in FINAL:
+            return str(status.state)
+        return None
+
+    outcome = wait_for(ended, f"the rollout of {name} to {image_tag(image)} to end", WAIT * 2, interval=0.5,
+                       hint="see `invoke stack.ps`")  # fmt: skip
+    return outcome, time.monotonic() - began
+
+
+@task(
+    help={
+        "image": "roll out this local image instead of one built from the current code",
+        "force": "roll every replica again even when the image did not change (a restart, one by one)",
+        "verbose": VERBOSE_HELP,
+    }
+)
+def update(c: Ctx, image="", force=False, verbose=False):
+    """Roll the app out again, replica by replica, and back by itself if a new replica fails its health check.
+
+    It builds the app from the current code (or takes --image), pushes it under a new tag and
+    starts each new replica before stopping an old one.
+    """
+    check_settings(c)
+    registry(c)
+    boss = require_cluster(c)
+    running = service_image(app_service(c, boss))
+    if image:
+        if not c.docker.image.exists(image):
+            raise WorkshopError(f"--image={image!r}: no such image on this machine; build or pull it first")
+        local = image
+    else:
+        build_app(c)
+        local = c.get("APP_IMAGE")
+    wanted = push(c, local, "counter")
+    if wanted == running and not force:
+        say(f"the app already runs {image_tag(running)}; nothing to roll out (--force rolls it again)")
+        return
+    replicas = len([t for t in stack_tasks(c, boss) if t.service_id == app_service(c, boss).id])
+    say(f"rolling out {image_tag(wanted)} over {image_tag(running)}: {replicas} replica(s), one at a time")
+    outcome, took = roll(c, boss, wanted, force=force)
+    if outcome != "completed":
+        now = image_tag(service_image(app_service(c, boss)))
+        raise WorkshopError(
+            f"the update to {image_tag(wanted)} failed after {took:.1f}s ({outcome}): a new replica was not healthy; "
+            f"swarm rolled back and {now} serves; `invoke stack.logs` shows why"
+        )
+    say(f"every replica runs {image_tag(wanted)}, after {took:.1f}s")
+
+
+@task
+def rollback(c: Ctx):
+    """Go back to the version the app ran before the last update, replica by replica, the same way."""
+    boss = require_cluster(c)
+    service = app_service(c, boss)
+    previous = service.previous_spec
+    if service.update_status is not None and str(service.update_status.state).startswith("rollback"):
+        say(f"the last update was rolled back already; {image_tag(service_image(service))} serves")
+        return
+    if previous is None:
+        raise WorkshopError("the app has no earlier version on this swarm (it was never updated); nothing to roll back")
+    target = str(previous.task_template.container_spec.image).split("@", 1)[0]
+    say(f"rolling back from {image_tag(service_image(service))} to {image_tag(target)}, one replica at a time")
+    outcome, took = roll(c, boss, target, force=target == service_image(service))
+    if outcome != "completed":
+        raise WorkshopError(
+            f"the rollback to {image_tag(target)} ended {outcome} after {took:.1f}s; see `invoke stack.ps`"
+        )
+    say(f"every replica runs {image_tag(target)} again, after {took:.1f}s")

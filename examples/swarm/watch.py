@@ -1,0 +1,191 @@
+"""The stack's tasks as the manager lists them, read at once, and the waits on them: until every
+task the stack wants runs, until it answers through the proxy, until it is gone."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from examples.swarm.names import answers, stack_url, yours
+from examples.swarm.settings import WAIT
+from workshop.cli import Ctx, warn
+from workshop.errors import WorkshopError, last_line
+from workshop.waiting import wait_for
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from python_on_whales import DockerClient
+
+READ_AGAIN = 2.0  # seconds a listing of tasks is asked again while swarm prunes one as we read it
+PLACING = ("new", "pending", "assigned", "accepted", "ready")  # states of a task not placed on a node yet
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """What we read of a swarm task, read at once (a Task object re-reads itself later, and by then
+    swarm may have pruned it: an update or a restart replaces tasks as we look)."""
+
+    id: str
+    service_id: str
+    node_id: str
+    desired_state: str
+    state: str
+    error: str
+    image: str
+    slot: int = 0  # the replica's number (0: a global service's task)
+
+
+def task_view(task: Any) -> TaskView:
+    """One python-on-whales Task, read now."""
+    return TaskView(
+        str(task.id),
+        str(task.service_id),
+        str(task.node_id or ""),
+        str(task.desired_state),
+        str(task.status.state),
+        str(task.status.err or task.status.message or ""),
+        str(task.spec.container_spec.image if task.spec.container_spec else ""),
+        int(task.slot or 0),
+    )  # fmt: skip
+
+
+def settled(listing: Callable[[], list]) -> list[TaskView]:
+    """The tasks a listing gives, read in full; asked again when swarm pruned one meanwhile."""
+    from python_on_whales.exceptions import DockerException
+
+    failed = [""]
+
+    def read() -> tuple[list[TaskView]] | None:
+        try:
+            return ([task_view(t) for t in listing()],)  # a tuple: an empty listing is an answer too
+        except DockerException as error:
+            failed[0] = last_line(error.stderr) or str(error)
+            return None
+
+    return wait_for(read, "a full reading of the swarm's tasks", READ_AGAIN, interval=0.2,
+                    hint=lambda: f"the manager said: {failed[0]}")[0]  # fmt: skip
+
+
+def stack_tasks(c: Ctx, boss: DockerClient) -> list[TaskView]:
+    """The stack's tasks meant to run (none when it is not deployed)."""
+    stack = c.get("SWARM_STACK")
+    if stack not in [s.name for s in boss.stack.list()]:
+        return []
+    return [t for t in settled(lambda: boss.stack.ps(stack)) if t.desired_state == "running"]
+
+
+def stack_services(c: Ctx, boss: DockerClient) -> list:
+    """The stack's services."""
+    prefix = f"{c.get('SWARM_STACK')}_"
+    return [s for s in boss.service.list() if str(s.spec.name).startswith(prefix)]
+
+
+def replicas_wanted(services: list) -> int:
+    """The replicas the services ask for, together."""
+    return sum(int(s.spec.mode.get("Replicated", {}).get("Replicas", 0)) for s in services)
+
+
+def wanted_tasks(c: Ctx) -> int:
+    """Tasks the stack runs when complete: the app's replicas, Redis and the proxy."""
+    return c.get("SWARM_REPLICAS") + 2
+
+
+def app_service(c: Ctx, boss: DockerClient) -> Any:
+    """The stack's app service; one line when the stack is not deployed."""
+    from python_on_whales.exceptions import NoSuchService
+
+    name = f"{c.get('SWARM_STACK')}_app"
+    try:
+        return boss.service.inspect(name)
+    except NoSuchService:
+        raise WorkshopError(
+            f"the stack is not deployed ({name} does not exist); `invoke stack.deploy` deploys it"
+        ) from None
+
+
+def service_image(service: Any) -> str:
+    """The image a service runs, without the digest swarm pins it to."""
+    return str(service.spec.task_template.container_spec.image).split("@", 1)[0]
+
+
+def image_tag(reference: str | None) -> str:
+    """The tag of an image reference as swarm stores it (``registry/name:tag@sha256:...``)."""
+    name = str(reference or "-").split("@", 1)[0]
+    return name.rsplit(":", 1)[1] if ":" in name.rsplit("/", 1)[-1] else "latest"
+
+
+def node_names(boss: DockerClient) -> dict[str, str]:
+    """Each node's hostname, by its id."""
+    return {n.id: str(n.description.hostname) for n in boss.node.list()}
+
+
+def waiting_on(tasks: list[TaskView], names: dict[str, str], wanted: int) -> str:
+    """What a stack that is not running yet waits for, in one line: tasks running, image pulls per
+    node, replicas in their health checks, tasks not placed yet."""
+    by_state: dict[str, list[TaskView]] = {}
+    for each in tasks:
+        by_state.setdefault(each.state, []).append(each)
+    parts = [f"{len(by_state.get('running', []))} of {wanted} tasks running"]
+    pulling = sorted({names.get(t.node_id, t.node_id) for t in by_state.get("preparing", [])})
+    if pulling:
+        parts.append(f"pulling images on {', '.join(pulling)}")
+    if by_state.get("starting"):
+        parts.append(f"{len(by_state['starting'])} in their health checks")
+    placing = sum(len(by_state.get(s, [])) for s in PLACING)
+    if placing:
+        parts.append(f"{placing} being placed")
+    for state_, found in sorted(by_state.items()):
+        if state_ not in ("running", "preparing", "starting", *PLACING):
+            parts.append(f"{len(found)} {state_} ({found[0].error or 'no reason given'})")
+    return "; ".join(parts)
+
+
+def stack_waits_on(c: Ctx, boss: DockerClient, tasks: list[TaskView]) -> str:
+    """``waiting_on`` for the stack as the manager lists it now."""
+    return waiting_on(tasks, node_names(boss), replicas_wanted(stack_services(c, boss)))
+
+
+def settle(c: Ctx, boss: DockerClient, away_from: str | None = None) -> float:
+    """Wait until the stack runs every task it wants (none on ``away_from``), saying every few
+    seconds what it waits for; return the seconds taken."""
+    began = time.monotonic()
+    names = node_names(boss)
+    seen = [""]
+
+    def settled_now() -> bool:
+        tasks = stack_tasks(c, boss)
+        wanted = replicas_wanted(stack_services(c, boss))
+        seen[0] = waiting_on(tasks, names, wanted)
+        done = [t for t in tasks if t.state == "running"]
+        return len(done) == len(tasks) >= wanted and not [t for t in tasks if t.node_id == away_from]
+
+    progress = lambda took: warn(f"  {took:4.0f}s  waiting: {seen[0]}")  # noqa: E731
+    wait_for(settled_now, "the stack's tasks to run", WAIT, progress=progress, every=2.0,
+             hint=lambda: f"last seen: {seen[0]}; see `invoke stack.ps`")  # fmt: skip
+    return time.monotonic() - began
+
+
+def wait_for_stack(c: Ctx, boss: DockerClient) -> None:
+    """Until every task the stack's services want runs (healthy: swarm reports a task with a health
+    check as running only once it is) and a hit through the proxy answers 200 (its /healthz, which
+    a replica answers only when it reaches Redis: the count does not move)."""
+    settle(c, boss)
+    if yours(c):  # its manager's port may not be reachable from here: swarm's health checks passed
+        return
+    url = stack_url(c) + "healthz"
+    wait_for(lambda: answers(url), f"the stack to answer 200 at {url}", WAIT,
+             progress=lambda took: warn(f"  {took:4.0f}s  waiting for an answer through the proxy at {url}"),
+             hint="see `invoke stack.ps` and `invoke stack.logs --service proxy`")  # fmt: skip
+
+
+def stack_gone(boss: DockerClient, stack: str) -> bool:
+    """No container and no network of the stack is left on the manager (a network the engine is
+    removing as we look counts as not gone yet)."""
+    from python_on_whales.exceptions import DockerException
+
+    label: list[tuple[Literal["label"], str]] = [("label", f"com.docker.stack.namespace={stack}")]
+    try:
+        return not boss.container.list(filters=label) and not boss.network.list(filters=label)
+    except DockerException:  # listed, then removed before it could be inspected
+        return False
