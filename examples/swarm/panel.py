@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from examples.swarm.names import manager, manager_socket, yours
 from examples.swarm.nodes import keeps_redis
-from examples.swarm.watch import app_service, image_tag, replicas_wanted, stack_services, stack_tasks
+from examples.swarm.watch import TaskView, app_service, image_tag, replicas_wanted, stack_services, stack_tasks
 from workshop.cli import Ctx
 from workshop.errors import last_line
 from workshop.example import Action, Panel
@@ -55,21 +55,31 @@ def cluster_view(c: Ctx) -> dict[str, Any]:
         return {"kind": "cluster", "present": True, "ok": False, "settling": False,
                 "error": f"the cluster's manager does not answer ({last_line(exc.stderr)}); "
                          "`invoke swarm.up` brings it back"}  # fmt: skip
-    prefix = f"{c.get('SWARM_STACK')}_"
-    names = {s.id: str(s.spec.name).removeprefix(prefix) for s in services}
-    updating = any(s.update_status is not None and str(s.update_status.state) in UPDATING for s in services)
-    rows = [{"id": t.id, "service": names.get(t.service_id, t.service_id), "replica": t.slot,
-             "release": image_tag(t.image), "state": t.state, "node": t.node_id, "error": t.error}
-            for t in tasks]  # fmt: skip
     return {
         "kind": "cluster",
         "present": True,
         "ok": True,
         "nodes": [node_row(n) for n in nodes_],
-        "tasks": sorted(rows, key=lambda t: (t["service"], t["replica"])),
-        # tasks change on the workers without an event on the manager: read again while they move
-        "settling": updating or len(tasks) < replicas_wanted(services) or any(t.state != "running" for t in tasks),
+        "tasks": task_rows(c, tasks, services),
+        "settling": settling(tasks, services),
     }
+
+
+def task_rows(c: Ctx, tasks: list[TaskView], services: list) -> list[dict[str, Any]]:
+    """The stack's tasks as the page draws them, by service and replica."""
+    prefix = f"{c.get('SWARM_STACK')}_"
+    names = {s.id: str(s.spec.name).removeprefix(prefix) for s in services}
+    rows = [{"id": t.id, "service": names.get(t.service_id, t.service_id), "replica": t.slot,
+             "release": image_tag(t.image), "state": t.state, "node": t.node_id, "error": t.error}
+            for t in tasks]  # fmt: skip
+    return sorted(rows, key=lambda t: (t["service"], t["replica"]))
+
+
+def settling(tasks: list[TaskView], services: list) -> bool:
+    """True while the stack moves (an update rolls, tasks are missing or not running yet): tasks
+    change on the workers without an event on the manager, so the page reads it again."""
+    updating = any(s.update_status is not None and str(s.update_status.state) in UPDATING for s in services)
+    return updating or len(tasks) < replicas_wanted(services) or any(t.state != "running" for t in tasks)
 
 
 def on_node(c: Ctx, argument: str) -> dict[str, Any]:
