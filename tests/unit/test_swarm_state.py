@@ -1,0 +1,134 @@
+"""Example 5's reading of its cluster and of the stack's tasks, on made-up answers (pure logic: no
+engine): what `status` and the tasks say of a half-made cluster, and how a listing of tasks that
+swarm prunes while it is read is asked again, within a deadline."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from python_on_whales.exceptions import DockerException
+
+from examples.swarm import cluster as cluster_module
+from examples.swarm import watch
+from examples.swarm.cluster import Cluster, half_made
+from examples.swarm.nodes import Clock
+from workshop.waiting import TimedOut
+
+PROJECT = "shop"
+
+
+def ctx() -> Any:
+    """Just what naming and our state folder read of a task's context."""
+    return SimpleNamespace(project=SimpleNamespace(name=PROJECT))
+
+
+def box(running: bool) -> Any:
+    """A container as the cluster's reading sees it."""
+    return SimpleNamespace(state=SimpleNamespace(running=running))
+
+
+def reading(nodes: dict[int, bool], registry: bool | None, members: set[int] | None = None) -> Cluster:
+    """A cluster of ``nodes`` (number: running), a registry (None: none; else whether it runs),
+    and, when given, the member nodes the manager lists (None: it does not answer)."""
+    found = Cluster(ctx(), {n: box(up) for n, up in nodes.items()}, None if registry is None else box(registry))
+    found.__dict__["members"] = None if members is None else {f"{PROJECT}-swarm-{n}" for n in members}
+    return found
+
+
+@pytest.fixture(autouse=True)
+def no_record(monkeypatch, tmp_path):
+    """No `swarm.up` record unless a test writes one: our state folder is a temporary one."""
+    monkeypatch.setattr(cluster_module, "state", lambda c: tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("nodes", "registry", "members", "says"),
+    [
+        ({}, None, None, None),
+        ({}, True, None, "its registry is there but no node yet"),
+        ({1: False, 2: False}, False, None, "the swarm is stopped"),
+        ({2: True}, True, None, "node 1 is gone"),
+        ({1: False, 2: True}, True, None, "the swarm's manager (node 1) is stopped"),
+        ({1: True}, None, {1}, "the swarm's registry is missing"),
+        ({1: True}, False, {1}, "the swarm's registry is stopped"),
+        ({1: True, 2: True}, True, None, "node 1 is not a swarm manager yet"),
+        ({1: True, 2: True, 3: True}, True, {1, 3}, "node(s) 2 never joined"),
+        ({1: True, 2: False}, True, {1, 2}, None),  # a killed worker: the swarm runs on without it
+    ],
+)
+def test_a_half_made_cluster_is_one_line_naming_what_brings_it_back(nodes, registry, members, says):
+    found = half_made(reading(nodes, registry, members))
+    if says is None:
+        assert found is None
+    else:
+        assert found is not None and says in found and "`invoke" in found, found
+
+
+def test_fewer_nodes_than_swarm_up_was_asked_for_is_unfinished(tmp_path):
+    (tmp_path / "nodes").write_text("3\n")
+    found = half_made(reading({1: True, 2: True}, True, {1, 2}))
+    assert found == "the swarm is incomplete: 2 of the 3 nodes `swarm.up` was asked for; `invoke swarm.up` finishes it"
+
+
+def test_the_manager_is_asked_for_its_members_only_when_the_containers_are_whole(monkeypatch):
+    asked = []
+    monkeypatch.setattr(cluster_module, "member_hostnames", lambda c: asked.append(c) or set())
+    stopped = Cluster(ctx(), {1: box(False)}, box(False))
+    assert "stopped" in str(half_made(stopped)) and asked == []
+    whole = Cluster(ctx(), {1: box(True)}, box(True))
+    for _ in range(2):
+        half_made(whole)
+    assert len(asked) == 1  # read once, however often the reading is asked
+
+
+def task(ident: str) -> Any:
+    """A swarm task as python-on-whales gives it."""
+    return SimpleNamespace(
+        id=ident, service_id="s1", node_id="n1", desired_state="running", slot=1,
+        status=SimpleNamespace(state="running", err=None, message="started"),
+        spec=SimpleNamespace(container_spec=SimpleNamespace(image="127.0.0.1:5051/counter:abc@sha256:1")),
+    )  # fmt: skip
+
+
+def pruned() -> DockerException:
+    """What the CLI says when a task it listed is gone before it could be inspected."""
+    return DockerException(["docker", "service", "ps"], 1, stderr=b"Error: No such task: t9\n")
+
+
+def test_a_listing_swarm_pruned_meanwhile_is_read_again():
+    answers: list[Any] = [pruned(), [task("t1"), task("t2")]]
+
+    def listing() -> list:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    read = watch.settled(listing)
+    assert [t.id for t in read] == ["t1", "t2"] and read[0].image == "127.0.0.1:5051/counter:abc@sha256:1"
+    assert read[0].error == "started" and answers == []
+
+
+def test_an_empty_listing_is_an_answer_not_a_reason_to_wait():
+    assert watch.settled(lambda: []) == []
+
+
+def test_a_listing_that_keeps_failing_gives_up_naming_the_managers_answer(monkeypatch):
+    monkeypatch.setattr(watch, "READ_AGAIN", 0.05)
+
+    def listing() -> list:
+        raise pruned()
+
+    with pytest.raises(TimedOut) as failed:
+        watch.settled(listing)
+    assert "waiting for a full reading of the swarm's tasks" in str(failed.value)
+    assert str(failed.value).endswith("the manager said: No such task: t9")
+
+
+def test_swarm_up_says_each_phase_with_the_seconds_since_it_began(capsys, monkeypatch):
+    clock = Clock(began=100.0)
+    monkeypatch.setattr("examples.swarm.nodes.time.monotonic", lambda: 112.34)
+    clock.step("nodes: 3 Ready")
+    assert capsys.readouterr().err == "   12.3s  nodes: 3 Ready\n"
