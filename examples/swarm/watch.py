@@ -17,7 +17,9 @@ from workshop.waiting import wait_for
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from python_on_whales import DockerClient
 
-READ_AGAIN = 2.0  # seconds a listing of tasks is asked again while swarm prunes one as we read it
+#: seconds a listing of tasks is asked again while swarm prunes a task as we read it: generous, as
+#: one listing alone can take seconds on a busy machine (the former ten tries took as long as they took)
+READ_AGAIN = 20.0
 PLACING = ("new", "pending", "assigned", "accepted", "ready")  # states of a task not placed on a node yet
 
 
