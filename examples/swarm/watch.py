@@ -17,9 +17,10 @@ from workshop.waiting import wait_for
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from python_on_whales import DockerClient
 
-#: seconds a listing of tasks is asked again while swarm prunes a task as we read it: generous, as
-#: one listing alone can take seconds on a busy machine (the former ten tries took as long as they took)
-READ_AGAIN = 20.0
+#: seconds a listing of tasks is asked again while swarm prunes a task between listing and reading
+#: it (during a rollout, under load, several listings in a row can lose that race; the former ten
+#: tries took as long as they took). A manager that is gone fails earlier, at the stack's listing.
+READ_AGAIN = 60.0
 PLACING = ("new", "pending", "assigned", "accepted", "ready")  # states of a task not placed on a node yet
 
 
