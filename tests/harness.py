@@ -45,7 +45,7 @@ PREFIX = "io.docker-workshop"  # the default WORKSHOP_LABEL_PREFIX: what the hos
 MIRROR = "127.0.0.1:5999"
 ROOT_CLONE, USER_CLONE = "/root/workshop", "/home/learner/workshop"
 EXTRA_CAS, SYSTEM_BUNDLE = Path("/usr/local/share/ca-certificates"), "/etc/ssl/certs/ca-certificates.crt"
-ENGINE_DATA = "8g"  # the most the machine's engine may hold in memory (the module uses about TODO)
+ENGINE_DATA = "4g"  # the most the machine's engine may hold in memory (the module peaked at 0.7 GB)
 PROFILE = "/etc/profile.d/machine.sh"  # what every shell of the machine's users reads
 #: the first half of the README's first command, in a virtualenv (Debian's Python is externally managed)
 INSTALL = "python3 -m venv ~/venv && . ~/venv/bin/activate && cd {clone} && python3 -m pip install -q -e '.[test]'"
