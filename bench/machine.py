@@ -5,7 +5,8 @@ with the opt-in (DOCKERD_USERLAND_PROXY=false), side by side in one run.
     python bench/machine.py first-command [--offline] [--online]
     python bench/machine.py ratio [SECONDS] [ROUNDS]
 
-``first-command``: a fresh machine per profile (no Docker, nothing pulled); ``--offline``: no
+``first-command``: a fresh machine per profile (no Docker, nothing pulled; the downloads the
+harness caches in its machine's image, docker.io's packages and pip's, are there); ``--offline``: no
 registry answers, so setup builds the Debian base with debootstrap and the stand-ins; ``--online``:
 the local Docker Hub stand-in is the engine's registry mirror. ``ratio``: one online machine,
 `bench/compose_stack.py --load-only` run on the stock engine, then (setup --undo; setup with

