@@ -51,6 +51,7 @@ from workshop.cli import VERBOSE_HELP, Ctx, say, task, warn
 from workshop.config import PROFILE_VAR, ROOT, local_file, read_env_file, set_local_value, state_dir
 from workshop.engine import build_service
 from workshop.errors import WorkshopError, describe_docker_failure
+from workshop.example import assembled
 
 OFFLINE_PROFILE = "offline"
 DAEMON_WAIT_SECONDS = 90
@@ -344,7 +345,7 @@ def fix_images(c: Ctx) -> str:
     actions.append(select_offline_profile())
     c = Ctx.wrap(c)  # read the settings again, with the profile
     still = dict(missing_images(c))
-    for standin in c.shop.standins():
+    for standin in assembled(c).standins():
         if standin.setting in still:
             say(f"        building the stand-in for {standin.setting}: docker compose build {standin.service}")
             build_service(c, standin.compose_file, standin.service)
@@ -466,10 +467,10 @@ SETUP_CHECKS: list[Check] = [
 
 def setup_settings(c: Ctx) -> None:
     """What setup reads, checked before it changes anything: its own settings and every image setting."""
-    for setting in c.shop.registry:
+    for setting in c.registry:
         if "setup" in setting.used_by:
             c.get(setting.name)
-    for name in c.shop.image_settings():
+    for name in assembled(c).image_settings():
         c.get(name)
 
 
@@ -501,7 +502,7 @@ def refresh_standins(c: Ctx) -> Outcome:
     build cache), so a changed Dockerfile or config reaches the image; say which changed. One
     the images step built in this run is new already."""
     changed = []
-    for standin in c.shop.standins():
+    for standin in assembled(c).standins():
         image = c.get(standin.setting)
         if image != c.get(standin.name_setting) or image in _built_this_run:
             continue  # the profile points elsewhere (not ours to build), or built moments ago

@@ -20,18 +20,16 @@ from workshop.cli import VERBOSE_HELP, Ctx, Ran, say, task
 from workshop.confirm import Data, confirm, gone_from, report
 from workshop.display import table
 from workshop.engine import (
-    copy_output,
-    copy_until_interrupted,
     ensure_images,
     holds_port,
     published,
     require_engine,
-    show_build_line,
 )
 from workshop.errors import WorkshopError, last_line
 from workshop.example import Action, Example, Move, Panel, Service, Standin, Step, expect, expect_soon
 from workshop.hardening import SERVICE, Container
 from workshop.i18n import N_, tr
+from workshop.output import copy_output, copy_until_interrupted, show_build_line
 from workshop.probe import answer_line, http_url, port_is_free, visit
 from workshop.settings import Setting, address, decimal, existing_file, image, one_of, port, whole
 

@@ -19,7 +19,6 @@ from workshop.engine import (
     claim_container,
     container_logs,
     ensure_image,
-    host_lock,
     run_once,
 )
 from workshop.errors import WorkshopError
@@ -36,6 +35,7 @@ from workshop.hardening import (
     limits,
 )
 from workshop.i18n import N_, tr
+from workshop.locks import host_lock
 from workshop.settings import Setting, container_name, decimal, image, text
 
 HELLO = "hello"

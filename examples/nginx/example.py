@@ -16,13 +16,11 @@ from workshop.console import write
 from workshop.display import container_state
 from workshop.engine import (
     LOGS_HELP,
-    Project,
     claim_container,
     container_logs,
     ensure_image,
     ensure_network,
     holds_port,
-    host_lock,
     published,
     remove_container,
     require_container,
@@ -31,6 +29,8 @@ from workshop.errors import WorkshopError
 from workshop.example import CheckFailed, Example, Move, Service, Standin, Step, expect
 from workshop.hardening import SERVICE, Container, hardened, healthcheck
 from workshop.i18n import N_, tr
+from workshop.labels import Project
+from workshop.locks import host_lock
 from workshop.probe import get, http_url, port_is_free, wait_for_http
 from workshop.settings import Setting, address, container_name, decimal, directory, image, port
 
