@@ -24,6 +24,7 @@ from workshop.cli import say
 from workshop.config import ROOT, read_env_file
 from workshop.errors import WorkshopError
 from workshop.journal import Change
+from workshop.machine import privilege_prefix
 
 STOP_WAIT_SECONDS = 60
 
@@ -34,9 +35,7 @@ Undo = Callable[[Change], tuple[str, str]]
 
 
 def as_root() -> list[str] | None:
-    """The prefix that runs a command as root here, or None (as in provision, without importing it)."""
-    from workshop.provision import privilege_prefix
-
+    """The prefix that runs a command as root here, or None (workshop.machine)."""
     return privilege_prefix()
 
 
