@@ -21,6 +21,7 @@ from workshop.locks import host_lock
 from workshop.output import copy_output, copy_until_interrupted
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from invoke import Task
     from python_on_whales import Container, DockerClient
 
     from workshop.cli import Ctx
@@ -153,6 +154,18 @@ LOGS_HELP = {
     "follow": "keep streaming new lines until Ctrl-C (docker logs -f)",
     "tail": "show only the last N lines (0, the default: all)",
 }
+
+
+def logs_task(example: str, setting: str, start: str, doc: str) -> Task:
+    """An example's `logs` task (``doc``: its docstring): `docker logs` of its container named
+    by ``setting``, which the task ``start`` starts."""
+    from workshop.cli import task
+
+    def logs(c: Ctx, follow=False, tail=0):
+        container_logs(c, example, setting, start, follow, tail)
+
+    logs.__doc__ = doc
+    return task(help=LOGS_HELP)(logs)
 
 
 def container_logs(c: Ctx, example: str, setting: str, start: str, follow: bool, tail: int) -> None:

@@ -15,12 +15,11 @@ from workshop.cli import Ctx, Ran, say, task, warn
 from workshop.console import write
 from workshop.display import container_state
 from workshop.engine import (
-    LOGS_HELP,
     claim_container,
-    container_logs,
     ensure_image,
     ensure_network,
     holds_port,
+    logs_task,
     published,
     remove_container,
     require_container,
@@ -270,10 +269,12 @@ def inspect(c: Ctx, json_=False):
         say(f"{field + ':':<9}{value}")
 
 
-@task(help=LOGS_HELP)
-def logs(c: Ctx, follow=False, tail=0):
-    """Print nginx's access and error log (docker logs [-f] test-nginx)."""
-    container_logs(c, EXAMPLE, "NGINX_NAME", "nginx.up", follow, tail)
+logs = logs_task(
+    EXAMPLE,
+    "NGINX_NAME",
+    "nginx.up",
+    "Print nginx's access and error log (docker logs [-f] test-nginx).",
+)
 
 
 @task
