@@ -65,7 +65,7 @@ def live_board(c: Ctx, hub: Hub, pool: ThreadPoolExecutor) -> Board:
     from workshop.dashboard.feed import Board
 
     key = c.project.example_key
-    conditional = {example.name for example in c.shop.examples if example.condition}
+    conditional = {example.name for example in assembled(c).examples if example.condition}
     return Board(lambda: reading.parts(c), hub, pool, route=lambda fact: patch.touched(fact, key, conditional),
                  apply=lambda read, fact: patch.apply(read, fact, key))  # fmt: skip
 
