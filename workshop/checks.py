@@ -18,6 +18,7 @@ from pathlib import Path
 
 from workshop.cli import Ctx
 from workshop.errors import ConfigError, describe_docker_failure
+from workshop.example import assembled
 from workshop.probe import port_is_free
 
 PASS, FAIL, INFO, WARN = "✓", "✗", "i", "!"
@@ -216,7 +217,7 @@ def probe_buildx(c: Ctx) -> list[Finding]:
 
 def probe_settings(c: Ctx) -> list[Finding]:
     """Every declared setting passes its check: one line per one that does not."""
-    wrong = c.shop.registry.problems(c.settings)
+    wrong = c.registry.problems(c.settings)
     if wrong:
         return [Finding(FAIL, f"settings: {line}") for line in wrong]
     files = ", ".join(c.settings.shown(path) for path in c.settings.env_files)
@@ -309,7 +310,7 @@ def probe_ports(c: Ctx) -> list[Finding]:
     from workshop.engine import holds_port
 
     findings = []
-    for setting in c.shop.registry.host_ports():
+    for setting in c.registry.host_ports():
         port, bind = _valid(c, setting.name), _valid(c, setting.bind or "")
         if port is None or bind is None:
             continue
@@ -333,7 +334,7 @@ def probe_ports(c: Ctx) -> list[Finding]:
 def needed_images(c: Ctx) -> list[tuple[str, str]]:
     """(setting, image) for every image the active profile needs (wrong settings left out)."""
     found = []
-    for name in c.shop.image_settings():
+    for name in assembled(c).image_settings():
         image = _valid(c, name)
         if image is not None:
             found.append((name, image))

@@ -24,7 +24,7 @@ import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from invoke import Context, Task
 from invoke.exceptions import Exit, ParseError
@@ -38,12 +38,22 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from python_on_whales import DockerClient
 
     from workshop.config import Settings
-    from workshop.engine import Project
-    from workshop.example import Workshop
+    from workshop.labels import Project
+    from workshop.settings import Registry
 
 __all__ = ["VERBOSE_HELP", "Ctx", "Ran", "run_task", "say", "task", "warn"]
 
 INTERRUPTED = 130
+
+
+class Assembly(Protocol):
+    """What a task's context needs of the assembled workshop (``workshop.example.Workshop``,
+    a layer above this one): the declared settings, and the tasks by name."""
+
+    @property
+    def registry(self) -> Registry: ...
+
+    def task(self, name: str) -> Task: ...
 
 
 class Ctx(Context):
@@ -67,19 +77,24 @@ class Ctx(Context):
         return store[key]
 
     @property
-    def shop(self) -> Workshop:
-        """The assembled workshop: examples and the registry of settings."""
+    def assembly(self) -> Assembly:
+        """The assembled workshop (``workshop.example.assembled`` gives it with its examples)."""
         try:
             return self.config["workshop"]["shop"]
         except (KeyError, AttributeError):
             raise WorkshopError("the task collection carries no workshop; run tasks through tasks.py") from None
 
     @property
+    def registry(self) -> Registry:
+        """Every declared setting."""
+        return self.assembly.registry
+
+    @property
     def settings(self) -> Settings:
         """The layered settings, checked against the declarations as they are read."""
         from workshop.config import Settings
 
-        return self._cached("settings", lambda: Settings.load(registry=self.shop.registry))
+        return self._cached("settings", lambda: Settings.load(registry=self.registry))
 
     def get(self, name: str) -> Any:
         """The checked value of the declared setting ``name``."""
@@ -93,7 +108,7 @@ class Ctx(Context):
     @property
     def project(self) -> Project:
         """Who we are on the engine: project name and label namespace."""
-        from workshop.engine import Project
+        from workshop.labels import Project
 
         return self._cached(
             "project",
@@ -110,9 +125,9 @@ class Ctx(Context):
     def compose(self, file: Any, profiles: list[str] | None = None, overrides: tuple = ()) -> DockerClient:
         """An engine client for the compose file ``file`` (a path relative to the repository),
         with the files ``overrides`` merged on top of it."""
-        from workshop.engine import compose_client
+        from workshop.composefile import compose_client
 
-        return compose_client(self, file, profiles or [], overrides)
+        return compose_client(self.settings, file, profiles or [], overrides)
 
 
 class _CheckedArgument(Argument):
@@ -258,7 +273,7 @@ def run_task(c: Context, name: str, *, echo: bool = False, **kwargs: Any) -> Ran
     Its output is captured (and echoed as it comes with ``echo``); its failure is returned
     as a Ran, not raised. ``kwargs`` are its options, as Python values.
     """
-    found = Ctx.wrap(c).shop.task(name)
+    found = Ctx.wrap(c).assembly.task(name)
     with captured(echo=echo) as capture:
         try:
             found(Ctx.wrap(c), **kwargs)

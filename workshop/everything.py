@@ -16,7 +16,7 @@ from typing import Any
 from workshop.cli import Ctx, Ran, run_task, say, task
 from workshop.confirm import confirm, gone_from, report
 from workshop.errors import WorkshopError
-from workshop.example import Service
+from workshop.example import Service, assembled
 
 
 def run_side_by_side(c: Ctx, commands: dict[str, tuple[str, dict[str, Any]]], status: dict[str, str]) -> None:
@@ -59,9 +59,9 @@ def has_data(c: Ctx, example) -> bool:
 @task
 def up(c: Ctx):
     """Start every long-running example side by side, and resume the swarm if it was made."""
-    services = c.shop.services()
+    services = assembled(c).services()
     for example, _ in services:
-        c.check(c.shop.settings_of(example))  # a wrong value stops `up` before anything starts
+        c.check(assembled(c).settings_of(example))  # a wrong value stops `up` before anything starts
     absent = [(example, service) for example, service in services if service.exists and not service.exists(c)]
     todo = [(example, service) for example, service in services if (example, service) not in absent]
     before = {example.name: is_up(c, service) for example, service in todo}
@@ -88,7 +88,7 @@ def up(c: Ctx):
 )
 def down(c: Ctx, volumes=False, yes=False):
     """Stop every long-running example side by side (the swarm keeps its state); data stays unless --volumes."""
-    services = c.shop.services()
+    services = assembled(c).services()
     there = {example.name for example, _ in services if has_containers(c, example)}
     deletes = {example.name for example, service in services if service.volumes_option or service.purge}
     with_data = {
@@ -98,7 +98,7 @@ def down(c: Ctx, volumes=False, yes=False):
     if not there:
         say("nothing is running; nothing to do")
         return
-    doomed = c.shop.data(c, with_data) if with_data else []
+    doomed = assembled(c).data(c, with_data) if with_data else []
     confirm(c.project.name, doomed, yes, "invoke down --volumes")  # once, for every example
     if with_data:
         say(f"--volumes: the data of {', '.join(sorted(with_data))} is deleted too; the hit count is lost")

@@ -261,3 +261,11 @@ class Workshop:
     def compose_files(self) -> list[str]:
         """Every compose file the examples drive."""
         return [file for example in self.examples for file in example.compose_files]
+
+
+def assembled(c: Ctx) -> Workshop:
+    """The workshop ``c``'s task collection was assembled from (``tasks.py``'s ``shop``)."""
+    shop = c.assembly
+    if not isinstance(shop, Workshop):
+        raise TypeError(f"the task collection carries {shop!r}, not a Workshop")
+    return shop

@@ -24,7 +24,7 @@ from workshop.cli import Ctx, say, task
 from workshop.config import DEFAULTS_NAME, ENVS_DIR_NAME, PROJECT_VAR
 from workshop.display import table
 from workshop.errors import ConfigError
-from workshop.example import Workshop
+from workshop.example import Workshop, assembled
 from workshop.hardening import SETTINGS as LIMITS
 from workshop.hardening import compose_block
 from workshop.settings import CORE, Setting
@@ -163,8 +163,8 @@ def settings(c: Ctx, write=False):
     """Every setting: its value, where it comes from, whether it passes its check (`--write`: regenerate files)."""
     root = c.settings.root
     if write:
-        changed = outdated(c.shop, root)
-        for path, text in generated(c.shop, root).items():
+        changed = outdated(assembled(c), root)
+        for path, text in generated(assembled(c), root).items():
             if path in changed:
                 path.write_text(text, encoding="utf-8")
                 say(f"rewrote {c.settings.shown(path)}")
@@ -172,7 +172,7 @@ def settings(c: Ctx, write=False):
             say("every generated file is up to date; nothing changed")
         return
     rows = []
-    for setting in c.shop.registry:
+    for setting in c.registry:
         raw = c.settings.raw(setting.name, required=False)
         try:
             c.get(setting.name)

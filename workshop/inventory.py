@@ -18,7 +18,7 @@ from workshop.confirm import Data, confirm, describe_volumes
 from workshop.display import container_state, duration, table
 from workshop.engine import Project, published
 from workshop.errors import ConfigError, WorkshopError, last_line
-from workshop.example import Example
+from workshop.example import Example, assembled
 from workshop.probe import http_url
 
 #: images `invoke setup` provides (kept by `clean` unless --setup-images)
@@ -100,7 +100,7 @@ def status(c: Ctx, json_=False):
 def conditions(c: Ctx) -> list[tuple[Example, str]]:
     """Each example's note beyond its resources (the swarm stopped or unfinished), where it has one."""
     found = []
-    for example in c.shop.examples:
+    for example in assembled(c).examples:
         try:
             note = example.condition(c) if example.condition else None
         except ConfigError as error:  # a wrong setting of that example: say so, list the rest
@@ -112,13 +112,13 @@ def conditions(c: Ctx) -> list[tuple[Example, str]]:
 
 def example_files(c: Ctx) -> list[Path]:
     """Files of this machine the examples wrote (example 3's results), which `clean --volumes` deletes."""
-    return [path for example in c.shop.examples if example.files for path in example.files(c)]
+    return [path for example in assembled(c).examples if example.files for path in example.files(c)]
 
 
 def data_in(c: Ctx, plan: list[Resource], files: list[Path]) -> list[Data]:
     """The volumes in ``plan`` and the ``files``, with what each holds (as the examples describe it)."""
     volumes = [r for r in plan if r.kind == "volume"]
-    known = c.shop.data(c, {r.example for r in volumes}) if volumes else []
+    known = assembled(c).data(c, {r.example for r in volumes}) if volumes else []
     example = {r.name: r.example for r in volumes}
     described = describe_volumes(example, known, lambda name: f"data of the {example[name]} example")
     return described + [Data("file", str(path), "example 3's results: the pages curl fetched") for path in files]

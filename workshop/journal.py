@@ -14,7 +14,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from workshop.config import hand_over, state_dir
+from workshop.state import hand_over, state_dir
 
 NAME = "setup-changes.json"
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from workshop.waiting import TimedOut, wait_for
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -86,6 +87,7 @@ def visit(url: str, how_to_start: str) -> tuple[Response, str]:
 
 
 PROGRESS_EVERY = 2.0  # seconds between "still waiting" reports
+HTTP_INTERVAL = 0.1  # seconds between two attempts of wait_for_http
 
 
 def wait_for_http(
@@ -95,27 +97,28 @@ def wait_for_http(
     alive: Callable[[], bool] = lambda: True,
     progress: Callable[[float], None] | None = None,
 ) -> Response | None:
-    """Poll ``url`` until it answers ``expect`` (return the response) or ``timeout`` passes (None).
+    """Ask ``url`` until it answers ``expect`` (return the response) or ``timeout`` passes (None).
 
     ``alive`` is asked between attempts; waiting stops early when it says False. ``progress``
     is told the elapsed seconds every couple of seconds while we wait.
     """
-    began = time.monotonic()
-    deadline = began + timeout
-    reported = began
-    delay = 0.05
-    while True:
-        now = time.monotonic()
-        if progress is not None and now - reported >= PROGRESS_EVERY:
-            progress(now - began)
-            reported = now
+
+    def answered() -> Response | None:
         try:
             response = get(url, timeout=2)
             if response.status == expect:
                 return response
         except OSError:
             pass
-        if time.monotonic() >= deadline or not alive():
-            return None
-        time.sleep(delay)
-        delay = min(delay * 2, 0.5)
+        if not alive():
+            raise _Stopped
+        return None
+
+    try:
+        return wait_for(answered, f"{url} to answer {expect}", timeout, HTTP_INTERVAL, progress, PROGRESS_EVERY)
+    except (TimedOut, _Stopped):
+        return None
+
+
+class _Stopped(Exception):
+    """What wait_for_http waits on has gone (``alive`` said False)."""

@@ -175,6 +175,15 @@ class Registry:
         """The settings that publish a port on this machine."""
         return [s for s in self if s.bind]
 
+    def checked(self, settings: Settings, name: str) -> Any:
+        """``name``'s value, checked by its declaration and, for a host port, by the rule that no
+        other example publishes the same address and port (what ``Settings.get`` returns)."""
+        declared = self[name]
+        value = declared.read(settings)
+        if declared.bind:
+            clash(settings, self, name)
+        return value
+
     def problems(self, settings: Settings) -> list[str]:
         """One line per setting that fails its check (empty when all is well)."""
         found = []

@@ -21,7 +21,7 @@ from typing import Any
 
 from workshop.cli import INTERRUPTED, VERBOSE_HELP, Ctx, Ran, run_task, say, task, typed
 from workshop.errors import ConfigError, WorkshopError, describe
-from workshop.example import CheckFailed, Example, Move
+from workshop.example import CheckFailed, Example, Move, assembled
 from workshop.i18n import language, speaking, tr
 
 PLACEHOLDER = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
@@ -162,9 +162,9 @@ def tour(c: Ctx, keep=False, step=False, quick=False, verbose=False):
             "run `invoke tour --step` in a terminal, or drop --step"
         )
     spoken = language(c.settings)  # WORKSHOP_LANG, or the locale's
-    steps = [e for e in c.shop.examples if e.tour is not None and not (quick and e.tour.slow)]
+    steps = [e for e in assembled(c).examples if e.tour is not None and not (quick and e.tour.slow)]
     for example in steps:
-        c.check(c.shop.settings_of(example))  # a wrong value stops the tour before its first step
+        c.check(assembled(c).settings_of(example))  # a wrong value stops the tour before its first step
     with speaking(spoken):
         guide(c, steps, keep, step)
 

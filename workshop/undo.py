@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +23,8 @@ from workshop.cli import say
 from workshop.config import ROOT, read_env_file
 from workshop.errors import WorkshopError
 from workshop.journal import Change
+from workshop.machine import privilege_prefix
+from workshop.waiting import wait_for
 
 STOP_WAIT_SECONDS = 60
 
@@ -34,9 +35,7 @@ Undo = Callable[[Change], tuple[str, str]]
 
 
 def as_root() -> list[str] | None:
-    """The prefix that runs a command as root here, or None (as in provision, without importing it)."""
-    from workshop.provision import privilege_prefix
-
+    """The prefix that runs a command as root here, or None (workshop.machine)."""
     return privilege_prefix()
 
 
@@ -111,11 +110,13 @@ def undo_dockerd(change: Change) -> tuple[str, str]:
         subprocess.run([*root, "kill", str(pid)], capture_output=True)
     else:
         os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_WAIT_SECONDS
-    while running_command(pid) == change.detail["command"]:
-        if time.monotonic() > deadline:
-            raise WorkshopError(f"dockerd (pid {pid}) did not stop within {STOP_WAIT_SECONDS}s; see its log")
-        time.sleep(0.2)
+    wait_for(
+        lambda: running_command(pid) != change.detail["command"],
+        f"dockerd (pid {pid}) to stop",
+        STOP_WAIT_SECONDS,
+        interval=0.2,
+        hint="see its log",
+    )
     return "undone", f"stopped the dockerd setup started (pid {pid}); its containers stopped with it"
 
 

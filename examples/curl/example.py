@@ -14,7 +14,7 @@ from workshop.config import Settings, Value, check_url
 from workshop.display import duration, table
 from workshop.engine import ContainerFailed, build_service, ensure_network, run_once
 from workshop.errors import WorkshopError
-from workshop.example import Example, Move, Step, expect
+from workshop.example import Example, Move, Step, assembled, expect
 from workshop.hardening import ONE_OFF, Container, hardened
 from workshop.i18n import N_, tr
 from workshop.kinds import EMPTY, Kind
@@ -126,9 +126,9 @@ def unreachable_example(c: Ctx, url: str) -> str | None:
 
     parts = urlsplit(url)
     host = parts.hostname
-    for example, service in c.shop.services():
-        for name in c.shop.settings_of(example):
-            if c.shop.registry[name].check is container_name and c.get(name) == host:
+    for example, service in assembled(c).services():
+        for name in assembled(c).settings_of(example):
+            if c.registry[name].check is container_name and c.get(name) == host:
                 found = c.docker.container.list(all=True, filters=[("name", f"^/?{host}$")])
                 running = [ct for ct in found if ct.state.running]
                 if not running:

@@ -14,12 +14,10 @@ from invoke.exceptions import Exit
 from workshop.cli import Ctx, Ran, say, task
 from workshop.display import container_state, table
 from workshop.engine import (
-    LOGS_HELP,
     ContainerFailed,
     claim_container,
-    container_logs,
     ensure_image,
-    host_lock,
+    logs_task,
     run_once,
 )
 from workshop.errors import WorkshopError
@@ -36,6 +34,7 @@ from workshop.hardening import (
     limits,
 )
 from workshop.i18n import N_, tr
+from workshop.locks import host_lock
 from workshop.settings import Setting, container_name, decimal, image, text
 
 HELLO = "hello"
@@ -158,10 +157,9 @@ def start(c: Ctx):
     say(f"{name} running ({container.id[:12]}): `invoke daemon.logs --follow` to watch it")
 
 
-@task(help=LOGS_HELP)
-def logs(c: Ctx, follow=False, tail=0):
-    """Print the daemon container's output (docker logs [-f] daemon)."""
-    container_logs(c, DAEMON, "DAEMON_NAME", "daemon.start", follow, tail)
+logs = logs_task(
+    DAEMON, "DAEMON_NAME", "daemon.start", "Print the daemon container's output (docker logs [-f] daemon)."
+)
 
 
 @task

@@ -15,14 +15,11 @@ from workshop.cli import Ctx, Ran, say, task, warn
 from workshop.console import write
 from workshop.display import container_state
 from workshop.engine import (
-    LOGS_HELP,
-    Project,
     claim_container,
-    container_logs,
     ensure_image,
     ensure_network,
     holds_port,
-    host_lock,
+    logs_task,
     published,
     remove_container,
     require_container,
@@ -31,6 +28,8 @@ from workshop.errors import WorkshopError
 from workshop.example import CheckFailed, Example, Move, Service, Standin, Step, expect
 from workshop.hardening import SERVICE, Container, hardened, healthcheck
 from workshop.i18n import N_, tr
+from workshop.labels import Project
+from workshop.locks import host_lock
 from workshop.probe import get, http_url, port_is_free, wait_for_http
 from workshop.settings import Setting, address, container_name, decimal, directory, image, port
 
@@ -270,10 +269,12 @@ def inspect(c: Ctx, json_=False):
         say(f"{field + ':':<9}{value}")
 
 
-@task(help=LOGS_HELP)
-def logs(c: Ctx, follow=False, tail=0):
-    """Print nginx's access and error log (docker logs [-f] test-nginx)."""
-    container_logs(c, EXAMPLE, "NGINX_NAME", "nginx.up", follow, tail)
+logs = logs_task(
+    EXAMPLE,
+    "NGINX_NAME",
+    "nginx.up",
+    "Print nginx's access and error log (docker logs [-f] test-nginx).",
+)
 
 
 @task

@@ -238,7 +238,7 @@ def test_a_container_made_by_hand_from_a_project_labelled_image_is_not_ours(work
     with tarfile.open(tarball, "w") as tar:
         tar.add(content, arcname="base.txt")
     image = f"{workshop.project}-base:test"
-    # what provision.build_offline_base does: import with the project's image labels
+    # what offline.build_offline_base does: import with the project's image labels
     docker_client.image.import_(
         tarball,
         tag=image,

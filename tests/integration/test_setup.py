@@ -93,7 +93,7 @@ def docker_proxies() -> list[list[str]]:
 def require_setups_dockerd() -> None:
     """Skip unless the dockerd here runs without its userland proxy, as invoke setup starts it
     with DOCKERD_USERLAND_PROXY=false (the harness tests prove the stock default)."""
-    from workshop.provision import NO_USERLAND_PROXY
+    from workshop.dockerd import NO_USERLAND_PROXY
 
     command = running_dockerd()
     if command is None or NO_USERLAND_PROXY not in command:

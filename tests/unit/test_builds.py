@@ -12,7 +12,7 @@ if str(ROOT) not in sys.path:
 
 from workshop.builds import BuildLog, builds_are_verbose, shown_image, verbose_builds  # noqa: E402
 from workshop.console import captured  # noqa: E402
-from workshop.engine import copy_output  # noqa: E402
+from workshop.output import copy_output  # noqa: E402
 
 # what `docker compose build curl` printed on this machine (BuildKit, plain progress), shortened
 CURL_BUILD = """\
@@ -290,7 +290,7 @@ def test_copy_output_shows_the_whole_log_when_the_build_fails():
 
 def test_a_failed_rebuild_in_a_stream_that_goes_on_shows_its_log_and_what_follows():
     # compose watch: a rebuild fails, and watch carries on with the same output
-    from workshop.engine import show_build_line
+    from workshop.output import show_build_line
 
     failing = CURL_BUILD.split("#6 ")[0] + "#6 [curl 3/4] RUN useradd\n#6 ERROR: exit code: 1\n------\n"
     log = BuildLog()

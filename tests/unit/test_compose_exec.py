@@ -14,7 +14,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import tasks  # noqa: E402
-from examples.compose.example import command_after_dashes  # noqa: E402
+from examples.compose.inside import command_after_dashes  # noqa: E402
 from workshop.cli import Ctx, run_task  # noqa: E402
 
 UNREACHABLE = "unix:///nonexistent/docker.sock"

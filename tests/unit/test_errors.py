@@ -177,7 +177,7 @@ def test_a_task_whose_docker_command_was_interrupted_exits_130_without_an_error_
 
 
 def test_the_docker_clis_own_error_and_hint_are_noise_whichever_its_version():
-    from workshop.engine import _is_cli_noise
+    from workshop.output import _is_cli_noise
 
     assert _is_cli_noise(b"docker: Error response from daemon: manifest unknown.\n", False)
     assert _is_cli_noise(b"Run 'docker run --help' for more information\n", True)  # CLI 28

@@ -24,7 +24,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import tasks  # noqa: E402
-from workshop import checks, journal, provision  # noqa: E402
+from workshop import checks, dockerd, journal, offline  # noqa: E402
+from workshop import machine as this_machine  # noqa: E402
 from workshop.cli import Ctx, run_task  # noqa: E402
 
 #: the fake docker CLI: answers the calls setup and doctor make, from the state file
@@ -125,13 +126,14 @@ def fake(monkeypatch, tmp_path):
         monkeypatch.setattr(checks, "SYSTEMD", tmp_path / "run/systemd/system")
         if machine.systemd:
             (tmp_path / "run/systemd/system").mkdir(parents=True)
-        monkeypatch.setattr(provision, "DEBIAN_VERSION", tmp_path / "debian_version")
+        monkeypatch.setattr(this_machine, "DEBIAN_VERSION", tmp_path / "debian_version")
         if machine.debian:
             (tmp_path / "debian_version").write_text("12.8\n")
-        monkeypatch.setattr(provision.os, "geteuid", lambda: 0 if machine.root else 1000)
+        monkeypatch.setattr(this_machine.os, "geteuid", lambda: 0 if machine.root else 1000)
         monkeypatch.setattr(checks.os, "geteuid", lambda: 0 if machine.root else 1000)
         monkeypatch.setattr(journal, "path", lambda: tmp_path / journal.NAME)
-        monkeypatch.setattr(provision, "state_dir", lambda: tmp_path)
+        for module in (this_machine, dockerd, offline):  # what setup writes goes to the test's folder
+            monkeypatch.setattr(module, "state_dir", lambda: tmp_path)
         monkeypatch.delenv("DOCKER_HOST", raising=False)
         monkeypatch.delenv("CI", raising=False)
         monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker-config"))

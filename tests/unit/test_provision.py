@@ -17,8 +17,8 @@ if str(ROOT) not in sys.path:
 
 import tasks  # noqa: E402
 from workshop.cli import Ctx  # noqa: E402
+from workshop.composeplugin import compose_binary, fix_compose  # noqa: E402
 from workshop.errors import WorkshopError  # noqa: E402
-from workshop.provision import compose_binary, fix_compose  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -75,25 +75,25 @@ def test_the_plugin_setup_installs_is_a_copy_that_survives_the_virtualenv(config
 
 
 def test_dockerd_runs_with_dockers_stock_settings_and_touches_no_iptables_by_default(monkeypatch, tmp_path):
-    from workshop import provision
+    from workshop import dockerd
 
     monkeypatch.delenv("DOCKERD_USERLAND_PROXY", raising=False)
     monkeypatch.setenv("WORKSHOP_ENV_FILE", str(tmp_path / "none.env"))
     asked = []
-    monkeypatch.setattr(provision, "loopback_guarded", lambda log: asked.append(log) or True)
-    assert provision.dockerd_command(ctx(), tmp_path / "dockerd.log")[1:] == []
+    monkeypatch.setattr(dockerd, "loopback_guarded", lambda log: asked.append(log) or True)
+    assert dockerd.dockerd_command(ctx(), tmp_path / "dockerd.log")[1:] == []
     assert asked == []  # no guard looked for, none added
 
 
 def test_dockerd_drops_its_userland_proxy_when_opted_in_and_only_behind_the_loopback_guard(monkeypatch, tmp_path):
-    from workshop import provision
+    from workshop import dockerd
 
     monkeypatch.setenv("DOCKERD_USERLAND_PROXY", "false")
     log = tmp_path / "dockerd.log"
-    monkeypatch.setattr(provision, "loopback_guarded", lambda _log: True)
-    assert provision.dockerd_command(ctx(), log)[1:] == [provision.NO_USERLAND_PROXY]
-    monkeypatch.setattr(provision, "loopback_guarded", lambda _log: False)
-    assert provision.dockerd_command(ctx(), log)[1:] == []  # iptables refused: docker-proxy stays
+    monkeypatch.setattr(dockerd, "loopback_guarded", lambda _log: True)
+    assert dockerd.dockerd_command(ctx(), log)[1:] == [dockerd.NO_USERLAND_PROXY]
+    monkeypatch.setattr(dockerd, "loopback_guarded", lambda _log: False)
+    assert dockerd.dockerd_command(ctx(), log)[1:] == []  # iptables refused: docker-proxy stays
 
 
 def test_the_guard_rule_names_the_workshop_and_the_older_unnamed_one_still_counts():
@@ -106,16 +106,16 @@ def test_the_guard_rule_names_the_workshop_and_the_older_unnamed_one_still_count
 
 
 def test_without_iptables_the_guard_is_reported_missing_not_a_traceback(monkeypatch, tmp_path):
-    from workshop import provision
+    from workshop import dockerd
 
     def no_such_program(command, **_options):
         raise FileNotFoundError(2, "No such file or directory", command[0])
 
-    monkeypatch.setattr(provision.shutil, "which", lambda name: None)
-    monkeypatch.setattr(provision, "privilege_prefix", lambda: [])
-    monkeypatch.setattr(provision.subprocess, "run", no_such_program)
+    monkeypatch.setattr(dockerd.shutil, "which", lambda name: None)
+    monkeypatch.setattr(dockerd, "privilege_prefix", lambda: [])
+    monkeypatch.setattr(dockerd.subprocess, "run", no_such_program)
     log = tmp_path / "dockerd.log"
-    assert provision.loopback_guarded(log) is False
+    assert dockerd.loopback_guarded(log) is False
     assert "iptables: " in log.read_text()
 
 
@@ -156,18 +156,18 @@ def test_a_remote_engine_has_no_loopback_of_ours_to_check(monkeypatch):
 
 
 def test_setup_says_when_docker_io_lands_beside_a_cli_that_stays_first(monkeypatch, capsys):
-    from workshop import provision
+    from workshop import dockerd
 
-    monkeypatch.setattr(provision, "docker_clis", lambda: ["/usr/local/bin/docker", "/usr/bin/docker"])
-    monkeypatch.setattr(provision, "cli_version", lambda c: "28.2.2")
-    provision.say_which_cli(ctx())
+    monkeypatch.setattr(dockerd, "docker_clis", lambda: ["/usr/local/bin/docker", "/usr/bin/docker"])
+    monkeypatch.setattr(dockerd, "cli_version", lambda c: "28.2.2")
+    dockerd.say_which_cli(ctx())
     said = capsys.readouterr().out.strip()
     assert said == (
         "a second docker CLI: docker.io installed /usr/bin/docker, but /usr/local/bin/docker stays first on PATH "
         "and is the one that runs (client 28.2.2); see `invoke doctor`"
     )
-    monkeypatch.setattr(provision, "docker_clis", lambda: ["/usr/bin/docker"])
-    provision.say_which_cli(ctx())
+    monkeypatch.setattr(dockerd, "docker_clis", lambda: ["/usr/bin/docker"])
+    dockerd.say_which_cli(ctx())
     assert capsys.readouterr().out == ""  # one CLI: nothing to say
 
 

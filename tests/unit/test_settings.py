@@ -15,8 +15,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import tasks  # noqa: E402
+from workshop.composefile import interpolated  # noqa: E402
 from workshop.config import Settings, read_env_file  # noqa: E402
-from workshop.engine import interpolated  # noqa: E402
 from workshop.errors import ConfigError  # noqa: E402
 from workshop.generate import defaults_env, outdated, settings_table, with_fallbacks  # noqa: E402
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 #: take a host lock, as nginx.up and the network's creation do, and say so
-TAKE_A_LOCK = "from workshop.engine import host_lock\nwith host_lock('network-wstest-lock'):\n    print('locked')\n"
+TAKE_A_LOCK = "from workshop.locks import host_lock\nwith host_lock('network-wstest-lock'):\n    print('locked')\n"
 
 
 @pytest.fixture

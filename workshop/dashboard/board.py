@@ -11,7 +11,7 @@ from typing import Any
 
 from workshop.cli import Ctx, typed
 from workshop.errors import describe
-from workshop.example import Example
+from workshop.example import Example, assembled
 from workshop.inventory import Resource, collect, conditions
 
 
@@ -83,7 +83,7 @@ def inventory(c: Ctx) -> dict[str, Any]:
         found = collect(c.docker, c.project)
     except Exception as exc:  # noqa: BLE001 - any failure of the engine is shown, and read again later
         return {"ok": False, "error": describe(exc) or repr(exc), "examples": []}
-    return {"ok": True, "error": "", "examples": example_rows(c.shop.examples, found, {})}
+    return {"ok": True, "error": "", "examples": example_rows(assembled(c).examples, found, {})}
 
 
 def notes(c: Ctx) -> dict[str, str]:
@@ -110,9 +110,9 @@ def parts(c: Ctx) -> dict[str, Callable[[], Any]]:
     found: dict[str, Callable[[], Any]] = {
         "engine": lambda: inventory(Ctx.wrap(fresh)),
         "notes": lambda: notes(Ctx.wrap(fresh)),
-        "actions": lambda: actions(fresh.shop.examples),
+        "actions": lambda: actions(assembled(fresh).examples),
     }
-    for example in fresh.shop.examples:
+    for example in assembled(fresh).examples:
         if example.panel and example.panel.view:
             found[f"panel:{example.name}"] = functools.partial(panel_view, Ctx.wrap(fresh), example)
     return found

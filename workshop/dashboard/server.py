@@ -23,7 +23,7 @@ from workshop.cli import Ctx, run_task, typed
 from workshop.dashboard.feed import Hub
 from workshop.dashboard.guard import Guard
 from workshop.errors import describe
-from workshop.example import Action
+from workshop.example import Action, assembled
 
 STATIC = Path(__file__).parent / "static"
 KEEPALIVE = 15.0  # seconds of silence after which the stream sends a comment (proxies, dead pages)
@@ -33,7 +33,7 @@ SHOWN_LINES = 12  # the last lines of an action's output shown on the page
 
 def find_action(c: Ctx, key: str) -> Action | None:
     """The button ``key`` of an example's panel."""
-    for example in c.shop.examples:
+    for example in assembled(c).examples:
         for action in example.panel.actions if example.panel else ():
             if action.key == key:
                 return action

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from workshop.cli import Ctx, say, task
 from workshop.errors import WorkshopError
+from workshop.example import assembled
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from concurrent.futures import ThreadPoolExecutor
@@ -51,7 +52,7 @@ def followers(c: Ctx, board: Board) -> list[Follower]:
 
     label = {"label": f"{c.project.project_key}={c.project.name}"}
     found = [Follower("engine", lambda: Ctx.wrap(c).docker, label, board)]
-    for example in c.shop.examples:
+    for example in assembled(c).examples:
         if example.panel and example.panel.engine:
             found.append(Follower(example.name, further(c, example.panel.engine), {}, board))
     return found
@@ -64,7 +65,7 @@ def live_board(c: Ctx, hub: Hub, pool: ThreadPoolExecutor) -> Board:
     from workshop.dashboard.feed import Board
 
     key = c.project.example_key
-    conditional = {example.name for example in c.shop.examples if example.condition}
+    conditional = {example.name for example in assembled(c).examples if example.condition}
     return Board(lambda: reading.parts(c), hub, pool, route=lambda fact: patch.touched(fact, key, conditional),
                  apply=lambda read, fact: patch.apply(read, fact, key))  # fmt: skip
 
