@@ -13,13 +13,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-#: folders whose wait loops are still being converted, with who converts them; the lead removes
-#: an entry when that work is merged, and the check then covers the folder too
-LOOPS_PENDING = {
-    "examples/swarm": "helper A converts example 5's loops to workshop.waiting (issue 21)",
-    "workshop/dashboard": "task.py's announce loop came back with the dashboard merge; helper F converts it",
-}
-
 
 def modules(package: Path) -> dict[str, Path]:
     """Every module of ``package`` (a folder under a root), by dotted name."""
@@ -150,12 +143,11 @@ def test_the_workshop_layer_never_imports_the_examples_or_tasks_py():
 
 
 def test_no_hand_written_wait_loop_outside_workshop_waiting():
-    pending = [ROOT / folder for folder in LOOPS_PENDING]
     found = [
         f"{path.relative_to(ROOT)}:{line}"
         for folder in ("workshop", "examples")
         for path in sorted((ROOT / folder).rglob("*.py"))
-        if path != ROOT / "workshop" / "waiting.py" and not any(path.is_relative_to(p) for p in pending)
+        if path != ROOT / "workshop" / "waiting.py"
         for line in sleeps_in_loops(path)
     ]
     assert found == [], "a time.sleep in a loop: wait with workshop.waiting.wait_for instead\n" + "\n".join(found)

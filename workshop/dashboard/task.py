@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from workshop.cli import Ctx, say, task
 from workshop.errors import WorkshopError
 from workshop.example import assembled
+from workshop.waiting import TimedOut, wait_for
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from concurrent.futures import ThreadPoolExecutor
@@ -92,8 +92,11 @@ def stopping_server(config, hub: Hub):
 
 def announce(server, url: str, open_: bool) -> None:
     """Print the URL (and open it) once the server answers, so a page opened then loads at once."""
-    while not server.started and not server.should_exit:
-        time.sleep(0.05)
+    try:
+        wait_for(lambda: server.started or server.should_exit, "the page's server to listen", READY, interval=0.05)
+    except TimedOut as exc:
+        say(f"dashboard: {exc}")
+        return
     if server.should_exit:
         return
     say(f"dashboard: {url}")
