@@ -145,8 +145,8 @@ def press(driver, key: str, node: str | None = None, timeout: float = 300) -> di
     from selenium.webdriver.common.by import By
 
     selector = f'button[data-action="{key}"]' + (f'[data-node="{node}"]' if node else "")
-    driver.execute_script("document.getElementById('result').removeAttribute('data-ok')")
-    # enabled once the action before it is done (a slow one may still run)
+    # enabled once the action before it is done (a slow one may still run); the page clears the
+    # last outcome when this action starts, so the outcome waited for is this action's own
     wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, selector).is_enabled(), timeout, f"{selector} enabled")
     wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, selector).click() or True, 30, f"{selector} clicked")
     wait(driver, lambda d: d.find_element(By.ID, "result").get_attribute("data-ok"), timeout, f"{key}'s result")

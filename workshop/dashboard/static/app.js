@@ -145,6 +145,7 @@ async function act(action, argument) {
   for (const b of document.querySelectorAll("button")) b.disabled = true;
   result.hidden = false;
   result.className = "result";
+  result.removeAttribute("data-ok"); // the last action's outcome is not this one's
   result.textContent = `running ${action.command}${argument ? " " + argument : ""} …`;
   try {
     const answer = await fetch(`/actions/${encodeURIComponent(action.key)}`, {
