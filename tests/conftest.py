@@ -73,10 +73,16 @@ def made_by_a_test(labels: dict | None) -> bool:
 def workshop_folder(folder: Path) -> list[str]:
     """Every file and folder under ``folder`` (the workshop's .workshop/), relative to it, folders
     ending in "/"; none when it does not exist. Names only, not contents: the logs there (setup's,
-    dockerd's) legitimately grow while the suite runs, but nothing may appear or disappear."""
+    dockerd's) legitimately grow while the suite runs, but nothing may appear or disappear. An empty
+    folder holds nothing to lose and is left out: the workshop removes its own empty ``swarm/``
+    once the last cluster in it is gone, whoever's cluster that was."""
     if not folder.is_dir():
         return []
-    return sorted(f"{path.relative_to(folder)}{'/' if path.is_dir() else ''}" for path in folder.rglob("*"))
+    return sorted(
+        f"{path.relative_to(folder)}{'/' if path.is_dir() else ''}"
+        for path in folder.rglob("*")
+        if not path.is_dir() or any(path.iterdir())
+    )
 
 
 def user_resources() -> dict[str, object]:
