@@ -140,6 +140,13 @@ def seen(driver) -> str:
     return f"boxes {boxes(driver)}; events {board.get('events')}; read in {board.get('read_ms')} ms"
 
 
+def click(driver, selector: str) -> None:
+    """Click the button ``selector`` names, as a learner would: the one on the page now."""
+    from selenium.webdriver.common.by import By
+
+    wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, selector).click() or True, 30, f"{selector} clicked")
+
+
 def press(driver, key: str, node: str | None = None, timeout: float = 300) -> dict:
     """Press a button and wait for its result on the page: ``{"ok": bool, "text": ...}``."""
     from selenium.webdriver.common.by import By
@@ -148,7 +155,7 @@ def press(driver, key: str, node: str | None = None, timeout: float = 300) -> di
     # enabled once the action before it is done (a slow one may still run); the page clears the
     # last outcome when this action starts, so the outcome waited for is this action's own
     wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, selector).is_enabled(), timeout, f"{selector} enabled")
-    wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, selector).click() or True, 30, f"{selector} clicked")
+    click(driver, selector)
     wait(driver, lambda d: d.find_element(By.ID, "result").get_attribute("data-ok"), timeout, f"{key}'s result")
     result = driver.find_element(By.ID, "result")
     return {"ok": result.get_attribute("data-ok") == "true", "text": result.text}
@@ -175,7 +182,7 @@ def test_pressing_scale_shows_three_app_boxes_within_10_s(browser):
     clicked = time.monotonic()
     from selenium.webdriver.common.by import By
 
-    browser.find_element(By.CSS_SELECTOR, 'button[data-action="stack.scale-up"]').click()
+    click(browser, 'button[data-action="stack.scale-up"]')
     wait(browser, lambda d: len(boxes(d)) == 3, 10, lambda: f"three app boxes within 10 s of scale +1; {seen(browser)}")
     shown = time.monotonic() - clicked
     wait(browser, lambda d: d.find_element(By.ID, "result").get_attribute("data-ok") == "true", 180, "scale done")
@@ -246,7 +253,7 @@ def test_a_rollout_and_the_rollback_button_change_the_release_box_by_box(browser
     from selenium.webdriver.common.by import By
 
     browser.execute_script("document.getElementById('result').removeAttribute('data-ok')")
-    browser.find_element(By.CSS_SELECTOR, 'button[data-action="stack.rollback"]').click()
+    click(browser, 'button[data-action="stack.rollback"]')
     back = watch_releases(browser, lambda: browser.find_element(By.ID, "result").get_attribute("data-ok"), 300)
     assert browser.find_element(By.ID, "result").get_attribute("data-ok") == "true"
     wait(browser, lambda d: set(app_releases(d)) == before and len(app_releases(d)) == 3, 30, "all back")
@@ -260,7 +267,7 @@ def test_update_force_replaces_the_boxes_one_by_one(browser):
     browser.execute_script("document.getElementById('result').removeAttribute('data-ok')")
     ids = "return window.dashboard.lastBoard.panels.swarm.tasks.filter(t => t.service === 'app').map(t => t.id)"
     before = set(browser.execute_script(ids))
-    browser.find_element(By.CSS_SELECTOR, 'button[data-action="stack.update"]').click()
+    click(browser, 'button[data-action="stack.update"]')
     pictures: list[int] = []  # how many of the first tasks are still on the page
     while not browser.find_element(By.ID, "result").get_attribute("data-ok"):
         left = len(before & set(browser.execute_script(ids)))

@@ -8,6 +8,7 @@ const delays = [];  // ms from an engine event to this page first drawing its ef
 const causes = new Set();  // the events whose effect was drawn: each counted once
 window.dashboard = { delays: delays, boards: 0, lastBoard: null };
 let running = false;  // an action runs: buttons drawn meanwhile start disabled
+const columns = new Map();  // one column per node name, kept across boards
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -43,17 +44,36 @@ function drawCounter(panels) {
     counter && counter.count !== null ? String(counter.count) : "– (the compose stack is not running)";
 }
 
+const buttons = new Map();  // one element per action and node, kept across boards
+
 function button(action, argument) {
-  const b = el("button", { type: "button", title: action.command, "data-action": action.key }, action.label);
-  if (argument) b.setAttribute("data-node", argument);
+  // A board redraws the page several times a second while the swarm changes. A button that was
+  // built anew each time could be swapped out between a press and its release, and the press
+  // would be lost; so each button is made once and moved into place.
+  const key = `${action.key} ${argument || ""}`;
+  let b = buttons.get(key);
+  if (!b) {
+    b = el("button", { type: "button", "data-action": action.key });
+    if (argument) b.setAttribute("data-node", argument);
+    b.addEventListener("click", () => act(b.action, argument || ""));
+    buttons.set(key, b);
+  }
+  b.action = action;
+  b.title = action.command;
+  b.textContent = action.label;
   b.disabled = running;
-  b.addEventListener("click", () => act(action, argument || ""));
   return b;
 }
 
+function place(parent, children) {
+  // children in this order, touching the parent only where they differ
+  const now = Array.from(parent.children);
+  if (now.length === children.length && now.every((node, i) => node === children[i])) return;
+  parent.replaceChildren(...children);
+}
+
 function drawButtons(actions) {
-  const box = document.getElementById("buttons");
-  box.replaceChildren(...actions.filter((a) => !a.per_node).map((a) => button(a)));
+  place(document.getElementById("buttons"), actions.filter((a) => !a.per_node).map((a) => button(a)));
 }
 
 function drawSwarm(board) {
@@ -84,25 +104,27 @@ function drawSwarm(board) {
     note.className = "muted";
   }
   const perNode = actions.filter((a) => a.per_node);
-  area.replaceChildren(...view.nodes.map((node) => {
+  place(area, view.nodes.map((node) => {
     const down = node.state !== "ready";
-    const column = el("div", {
-      class: `node${down ? " down" : ""}${node.availability !== "active" ? " drain" : ""}`,
-      "data-node": node.name, "data-state": node.state, "data-availability": node.availability,
-    });
-    const facts = `${node.role} · ${node.availability} · ${node.state}${node.redis ? " · keeps Redis" : ""}`;
-    column.append(el("h3", {}, node.name), el("div", { class: "facts" }, facts));
-    const buttons = perNode.filter((a) => a.key !== "swarm.kill" || node.role === "worker");
-    column.append(el("div", { class: "buttons" }, ...buttons.map((a) => button(a, node.name))));
-    for (const task of view.tasks.filter((t) => t.node === node.id)) {
+    const column = columns.get(node.name) || el("div", {}, el("h3", {}, node.name), el("div", { class: "facts" }),
+      el("div", { class: "buttons" }), el("div", { class: "tasks" }));
+    columns.set(node.name, column);
+    column.className = `node${down ? " down" : ""}${node.availability !== "active" ? " drain" : ""}`;
+    for (const [key, value] of Object.entries({ node: node.name, state: node.state, availability: node.availability })) {
+      column.setAttribute(`data-${key}`, value);
+    }
+    const [, facts, row, tasks] = column.children;
+    facts.textContent = `${node.role} · ${node.availability} · ${node.state}${node.redis ? " · keeps Redis" : ""}`;
+    place(row, perNode.filter((a) => a.key !== "swarm.kill" || node.role === "worker").map((a) => button(a, node.name)));
+    tasks.replaceChildren(...view.tasks.filter((t) => t.node === node.id).map((task) => {
       const box = el("div", {
         class: `task${task.state === "running" ? "" : " moving"}`, title: task.error || task.state,
         "data-service": task.service, "data-release": task.release, "data-state": task.state,
         "data-replica": String(task.replica),
       }, `${task.service}.${task.replica} `, el("span", { class: "release" }, task.release), ` ${task.state}`);
       box.style.background = releaseColour(task.release);
-      column.append(box);
-    }
+      return box;
+    }));
     return column;
   }));
 }
