@@ -1,6 +1,10 @@
 """How long does `invoke --list` (and so every shell completion) take here, against invoke
 itself on an empty tasks.py?
 
+Three cases: as usual (bytecode and the saved listing of the collection, workshop.listing,
+both current); the first run after a source file changed (bytecode cached, the listing stale:
+the collection is assembled and saved again); and no cache at all (no bytecode, no listing).
+
 "Empty" is one task and nothing else (`invoke --list` ends in an error on a tasks.py with no
 task at all): invoke's own start-up, its parser and its listing.
 
@@ -45,12 +49,16 @@ def environment(cached: bool, nowhere: Path | None = None) -> dict[str, str]:
     return env
 
 
-def timed(folder: Path, env: dict[str, str]) -> float:
+def timed(folder: Path, env: dict[str, str], touch: bool = False) -> float:
     """CPU seconds (user + system) one `invoke --list` takes in ``folder``; it must succeed.
 
     CPU time, not wall time: on a shared machine the wall clock mostly measures the others'
-    load, while the CPU a process spends on its start-up barely moves with it.
+    load, while the CPU a process spends on its start-up barely moves with it. With ``touch``,
+    tasks.py's modification time is set to now first: a source changed, the saved listing of
+    the collection is stale, and this run assembles it (and saves it again).
     """
+    if touch:
+        os.utime(folder / "tasks.py")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     completed = subprocess.run(LISTING, cwd=folder, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -79,12 +87,12 @@ def costliest(env: dict[str, str], checkout: Path, count: int = 12) -> list[tupl
     return sorted(rows, reverse=True)[:count]
 
 
-def compare(rounds: int, env: dict[str, str], bare: Path, checkout: Path) -> tuple[float, float]:
+def compare(rounds: int, env: dict[str, str], bare: Path, checkout: Path, touch: bool) -> tuple[float, float]:
     """Medians of `invoke --list` in an empty-tasks folder and here, alternating."""
     timed(checkout, env), timed(bare, env)  # warm the file cache (and the bytecode cache)
     ours, invoke = [], []
     for _ in range(rounds):
-        ours.append(timed(checkout, env))
+        ours.append(timed(checkout, env, touch))
         invoke.append(timed(bare, env))
     return statistics.median(invoke), statistics.median(ours)
 
@@ -95,17 +103,17 @@ def main(rounds: int, checkout: Path) -> None:
         bare.mkdir()
         (bare / "tasks.py").write_text(EMPTY)
         print(f"rounds: {rounds} each, alternating; medians of the CPU time of `invoke --list`:")
-        for label, env in (
-            ("bytecode cached (as usual)", environment(True)),
-            ("no bytecode cache", environment(False, Path(scratch) / "nowhere")),
+        for label, env, touch in (
+            ("bytecode cached (as usual)", environment(True), False),
+            ("a source just changed", environment(True), True),
+            ("no bytecode cache", environment(False, Path(scratch) / "nowhere"), False),
         ):
-            baseline, here = compare(rounds, env, bare, checkout)
+            baseline, here = compare(rounds, env, bare, checkout, touch)
             ratio = here / baseline
-            verdict = "met" if ratio <= TARGET else "NOT met"
-            print(
-                f"  {label:<28} empty tasks.py {baseline:.3f} s, here {here:.3f} s, "
-                f"ratio {ratio:.2f} (target <= {TARGET}: {verdict})"
+            verdict = (
+                "once after a change" if touch else f"target <= {TARGET}: " + ("met" if ratio <= TARGET else "NOT met")
             )
+            print(f"  {label:<28} empty tasks.py {baseline:.3f} s, here {here:.3f} s, ratio {ratio:.2f} ({verdict})")
         print("costliest imports of `invoke --list` here (one run, bytecode cached, cumulative):")
         for micros, name in costliest(environment(True), checkout):
             print(f"  {micros / 1000:8.1f} ms  {name}")

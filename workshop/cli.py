@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from invoke import Context, Task
-from invoke.exceptions import Exit, ParseError
+from invoke.exceptions import Exit
 from invoke.parser import Argument
 
 from workshop.builds import VERBOSE_HELP, verbose_builds
 from workshop.console import captured, say, warn
 from workshop.errors import WorkshopError, describe, interrupted, last_line
+from workshop.options import checked
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from python_on_whales import DockerClient
@@ -130,32 +131,6 @@ class Ctx(Context):
         return compose_client(self.settings, file, profiles or [], overrides)
 
 
-class _CheckedArgument(Argument):
-    """An option whose value is converted (int, float): a bad value is one line, not a traceback."""
-
-    def set_value(self, value: Any, cast: bool = True) -> None:
-        try:
-            super().set_value(value, cast)
-        except ValueError:
-            what = "a whole number" if self.kind is int else "a number"
-            raise ParseError(f"error: --{self.name}={value!r} is not {what}; give e.g. --{self.name} 10") from None
-
-
-def _checked(argument: Argument) -> _CheckedArgument:
-    """The same option as ``argument``, built again (invoke's documented constructor) as a
-    _CheckedArgument."""
-    return _CheckedArgument(
-        names=argument.names,
-        kind=argument.kind,
-        default=argument.default,
-        help=argument.help,
-        positional=argument.positional,
-        optional=argument.optional,
-        incrementable=argument.incrementable,
-        attr_name=argument.attr_name,
-    )
-
-
 class WorkshopTask(Task):
     """invoke's Task, with the Ctx, one-line failures and checked numeric options."""
 
@@ -165,7 +140,7 @@ class WorkshopTask(Task):
             arguments = super().get_arguments(ignore_unknown_help)
         finally:
             self.help = kept
-        return [_checked(argument) if argument.kind in (int, float) else argument for argument in arguments]
+        return [checked(argument) for argument in arguments]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not args or not isinstance(args[0], Context):

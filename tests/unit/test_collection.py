@@ -1,5 +1,6 @@
 """The task collection (tasks.ns) and the workshop.cli.task decorator."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,16 +28,19 @@ REQUIRED_TASKS = {
     "daemon.status",
     "daemon.rm",
 }
-ALL_TASKS = sorted(tasks.ns.task_names)
+#: the assembled collection, its tasks' own functions (tasks.ns may be the saved listing's)
+REAL = tasks.shop.root
+ALL_TASKS = sorted(REAL.task_names)
 
 
 def test_collection_has_required_tasks():
     assert set(tasks.ns.task_names) >= REQUIRED_TASKS
+    assert set(tasks.ns.task_names) == set(REAL.task_names)
 
 
 @pytest.mark.parametrize("name", ALL_TASKS)
 def test_task_has_help_text(name):
-    doc = tasks.ns[name].__doc__
+    doc = REAL[name].__doc__
     assert doc and doc.strip()
 
 
@@ -49,7 +53,7 @@ def first_paragraph(doc: str) -> list[str]:
 @pytest.mark.parametrize("name", ALL_TASKS)
 def test_first_docstring_line_stands_alone_in_list(name):
     # `invoke --list` shows only the first line: it must be the whole first paragraph, a sentence
-    paragraph = first_paragraph(tasks.ns[name].__doc__ or "")
+    paragraph = first_paragraph(REAL[name].__doc__ or "")
     assert len(paragraph) == 1, f"{name}: the first paragraph spans {len(paragraph)} lines: {paragraph}"
     assert paragraph[0].endswith("."), f"{name}: {paragraph[0]!r} does not end with a full stop"
 
@@ -65,24 +69,28 @@ def test_first_paragraph_rule_catches_a_wrapped_line():
 @pytest.mark.parametrize("name", ALL_TASKS)
 def test_every_task_argument_has_help(name):
     # Read the help dict, not get_arguments(): invoke pops help entries as it builds Arguments.
-    found = tasks.ns[name]
+    found = REAL[name]
     # invoke strips leading/trailing underscores (json_ -> --json) and reads help by that name
     parameters = {name.strip("_") for name in found.argspec(found.body).parameters}
     assert parameters <= {key for key, text in found.help.items() if text and text.strip()}
 
 
 def test_daemon_logs_arguments_are_follow_and_tail():
-    found = tasks.ns["daemon.logs"]
+    found = REAL["daemon.logs"]
     assert list(found.argspec(found.body).parameters) == ["follow", "tail"]
 
 
-def run_invoke(*args):
+def run_invoke(*args, env=None):
+    """`invoke ARGS` in the repository, with ``-X importtime`` (``env`` added to ours; an empty
+    value removes that variable)."""
+    merged = {key: value for key, value in {**os.environ, **(env or {})}.items() if value}
     return subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "invoke", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
+        env=merged,
     )
 
 
@@ -112,8 +120,9 @@ def whales(modules: set[str]) -> list[str]:
     return sorted(name for name in modules if name.split(".")[0] == "python_on_whales")
 
 
-def test_list_does_not_import_python_on_whales():
-    result = run_invoke("--list")
+def test_list_does_not_import_python_on_whales_even_when_it_assembles(tmp_path):
+    # a bytecode prefix of its own, and no bytecode written: no saved listing, every example imported
+    result = run_invoke("--list", env={"PYTHONPYCACHEPREFIX": str(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"})
     assert result.returncode == 0, result.stderr
     assert "daemon.logs" in result.stdout
     modules = imported(result.stderr)
@@ -121,13 +130,17 @@ def test_list_does_not_import_python_on_whales():
     assert whales(modules) == []
 
 
-def test_task_help_does_not_import_python_on_whales():
-    result = run_invoke("--help", "daemon.logs")
+@pytest.mark.parametrize("args", [["--list"], ["--help", "daemon.logs"]], ids=["list", "help"])
+def test_with_the_listing_saved_it_imports_no_example(tmp_path, args):
+    env = {"PYTHONPYCACHEPREFIX": str(tmp_path), "PYTHONDONTWRITEBYTECODE": ""}
+    assert run_invoke("--list", env=env).returncode == 0  # assembles, and saves the listing
+    result = run_invoke(*args, env=env)
     assert result.returncode == 0, result.stderr
-    assert "--follow" in result.stdout and "--tail" in result.stdout
+    assert "daemon.logs" in result.stdout or "--tail" in result.stdout
     modules = imported(result.stderr)
-    assert {"invoke", "workshop.cli"} <= modules
-    assert whales(modules) == []
+    assert "workshop.listing" in modules  # the report covers tasks.py
+    assert [name for name in modules if name.startswith("examples")] == []
+    assert whales(modules) == [] and "workshop.cli" not in modules
 
 
 # -- workshop.cli.task ----------------------------------------------------------------------
@@ -209,7 +222,7 @@ def numeric_options():
     """(task name, option) for every int or float option of every task, found by walking the collection."""
     found = []
     for name in ALL_TASKS:
-        each = tasks.ns[name]  # its signature, as invoke reads it (get_arguments would use up its help)
+        each = REAL[name]  # its signature, as invoke reads it (get_arguments would use up its help)
         for parameter in each.argspec(each.body).parameters.values():
             if type(parameter.default) in (int, float):
                 found.append((name, parameter.name.strip("_").replace("_", "-")))
