@@ -36,6 +36,16 @@ SESSION_TAG = uuid.uuid4().hex[:8]
 TEST_PROJECT = f"wstest-{SESSION_TAG}"  # starts with TEST_PREFIX
 
 
+@pytest.fixture()
+def journal_file(monkeypatch, tmp_path) -> Path:
+    """Setup's record of its changes (workshop.journal) in the test's folder, never the clone's."""
+    from workshop import journal
+
+    file = tmp_path / journal.NAME
+    monkeypatch.setattr(journal, "path", lambda: file)
+    return file
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

@@ -5,30 +5,15 @@ the loopback probe that doctor and setup share."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from invoke import Config
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import tasks
+from workshop.cli import Ctx
+from workshop.composeplugin import compose_binary, fix_compose
+from workshop.errors import WorkshopError
 
-import tasks  # noqa: E402
-from workshop.cli import Ctx  # noqa: E402
-from workshop.composeplugin import compose_binary, fix_compose  # noqa: E402
-from workshop.errors import WorkshopError  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def record(monkeypatch, tmp_path):
-    """Setup's record of its changes goes to a file of the test's, never the clone's."""
-    from workshop import journal
-
-    file = tmp_path / journal.NAME
-    monkeypatch.setattr(journal, "path", lambda: file)
-    return file
+pytestmark = pytest.mark.usefixtures("journal_file")  # setup's record of its changes: the test's own
 
 
 @pytest.fixture

@@ -9,25 +9,18 @@ import io
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from workshop import journal, undo  # noqa: E402
-from workshop.errors import WorkshopError  # noqa: E402
+from workshop import journal, undo
+from workshop.errors import WorkshopError
 
 
 @pytest.fixture(autouse=True)
-def record(monkeypatch, tmp_path):
-    """The record lives in the test's folder, never the clone's."""
-    file = tmp_path / journal.NAME
-    monkeypatch.setattr(journal, "path", lambda: file)
-    monkeypatch.setattr(undo, "as_root", lambda: [])  # as root, without sudo
-    return file
+def record(journal_file, monkeypatch):
+    """The record lives in the test's folder, never the clone's; undo runs as root, without sudo."""
+    monkeypatch.setattr(undo, "as_root", lambda: [])
+    return journal_file
 
 
 def lines(capsys) -> list[str]:
