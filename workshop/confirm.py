@@ -59,8 +59,8 @@ def answered_yes(question: str, stdin: TextIO | None = None) -> bool:
     """Ask ``question`` and read one line: True only for y or yes (any case); Enter, any other
     answer, Ctrl-C and the end of input are No."""
     stream = sys.stdin if stdin is None else stdin
-    write("stdout", f"{question} [y/N] ".encode())
-    try:
+    try:  # from the moment the question shows: a Ctrl-C just as it appears is a No too
+        write("stdout", f"{question} [y/N] ".encode())
         reply = stream.readline()
     except KeyboardInterrupt:
         reply = ""

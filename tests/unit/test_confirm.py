@@ -84,6 +84,23 @@ def test_ctrl_c_at_the_question_is_no():
     assert "[y/N] \nnothing deleted" in shown
 
 
+def test_ctrl_c_as_the_question_appears_is_no_too(monkeypatch):
+    # the terminal's SIGINT can land while the question is being written, before any read
+    # (CI met it: `clean --volumes` ended with code 130, a task interrupted, not a No)
+    import workshop.confirm
+
+    shown_by = workshop.confirm.write
+
+    def shown_then_interrupted(stream: str, data: bytes) -> None:
+        shown_by(stream, data)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(workshop.confirm, "write", shown_then_interrupted)
+    code, shown = asked(Terminal("y\n"))
+    assert code == DECLINED
+    assert "[y/N] \nnothing deleted" in shown
+
+
 def test_yes_skips_the_question():
     assert asked(Terminal(""), yes=True) == (0, "")
 
