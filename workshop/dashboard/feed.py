@@ -10,7 +10,8 @@ at once, reads again only the parts the event touched, and pushes every change t
   when an event touches it (``patch.touched``; a burst of events while it is read makes one
   more read after, not one per event), and while it says it is settling (a cluster's tasks
   change without an event on its manager) at most every ``POLL`` seconds. An event is first
-  applied to the parts as last read (``patch.apply``) and published before any read.
+  applied to the parts as last read (``patch.apply``) and published before any read; a read
+  in flight then gets it applied on top of what it brings.
 - ``Hub``: the latest board and the pages listening (asyncio queues, fed from the threads).
 
 Each board carries ``cause``: when the oldest event whose effect it is the first to show happened
