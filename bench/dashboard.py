@@ -115,6 +115,15 @@ class Watch:
             time.sleep(0.02)
         raise SystemExit(f"no {action} event of {who} on {engine}")
 
+    def holding(self, holds: Callable[[dict], bool], what: str) -> None:
+        """Wait until the latest board that arrived shows ``holds``."""
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline:
+            if self.arrived and holds(self.arrived[-1][1]):
+                return
+            time.sleep(0.02)
+        raise SystemExit(f"the board never showed {what}")
+
     def shown(self, holds: Callable[[dict], bool], after: int) -> int:
         """When the first board that arrived after ``after`` (ns) and in which ``holds`` arrived."""
         deadline = time.monotonic() + DEADLINE
@@ -173,11 +182,14 @@ def swarm_rounds(watch: Watch, manager: Any, project: str, rounds: int) -> tuple
         time.sleep(1)
     app = next(s for s in manager.service.list() if str(s.spec.name).endswith("_app"))
     replicas, scaling = int(app.spec.mode["Replicated"]["Replicas"]), []
+    apps = lambda b: len([t for t in b["panels"]["swarm"]["tasks"] if t["service"] == "app"])  # noqa: E731
+    # the drains moved tasks: the stack settles first, so that each delay is the scale's alone
+    watch.holding(lambda b: apps(b) == replicas and not b["panels"]["swarm"]["settling"], "the stack settled")
     for _ in range(rounds):
         for count in (replicas + 1, replicas):
             began = time.time_ns()
             manager.service.scale({app.id: count}, detach=True)
-            holds = lambda b, w=count: len([t for t in b["panels"]["swarm"]["tasks"] if t["service"] == "app"]) == w  # noqa: E731
+            holds = lambda b, w=count: apps(b) == w  # noqa: E731
             scaling.append(watch.delay("swarm", "update", app.id, holds, began))
             time.sleep(3)
     return availability, scaling

@@ -73,12 +73,13 @@ def manager():
 
 def app_nodes() -> dict[str, int]:
     """Running app replicas per node."""
+    from examples.swarm.views import nodes_of, tasks_of
     from examples.swarm.watch import settled
 
     boss = manager()
-    names = {n.id: str(n.description.hostname) for n in boss.node.list()}
+    names = {n.id: n.hostname for n in nodes_of(boss)}
     found: dict[str, int] = {}
-    for each in settled(lambda: boss.service.ps("counter_app")):
+    for each in settled(lambda: tasks_of(boss, boss.service.ps("counter_app"))):
         if each.desired_state == "running" and each.state == "running":
             found[names[each.node_id]] = found.get(names[each.node_id], 0) + 1
     return found

@@ -3,7 +3,9 @@ here, and tests/unit/test_adapters.py pins down what it relies on, so a new rele
 changes it fails that test, not a task in a learner's hands.
 
 python-on-whales has no method for ``docker compose watch``, for ``docker compose exec``
-streaming both stdout and stderr, or for the raw JSON of ``docker inspect``; for those the
+streaming both stdout and stderr, or for the raw JSON of ``docker inspect`` (of many objects in
+one call: its Node, Task and Service objects each inspect themselves, again for every attribute
+read more than 10 ms after the last); for those the
 workshop runs the docker CLI with the client's own command line (its binary and connection
 options, and for compose its files, env files, project name and directory), which
 python-on-whales keeps in ``client_config`` and runs with helpers of ``python_on_whales.utils``.
@@ -60,6 +62,15 @@ def streamed(command: list[str]) -> Iterator[tuple[str, bytes]]:
     from python_on_whales.utils import stream_stdout_and_stderr
 
     yield from stream_stdout_and_stderr(command)
+
+
+def inspect_json(client: DockerClient, references: list[str], kind: str) -> list[dict]:
+    """``docker inspect --type KIND`` of every one of ``references`` at once, as the engine's JSON
+    (a list of objects, in the order asked); a reference the engine does not know fails the
+    whole call with DockerException (docker prints the others and exits 1)."""
+    import json
+
+    return list(json.loads(output([*docker_command(client), "inspect", "--type", kind, *references])))
 
 
 # -- python-dotenv ---------------------------------------------------------------------------------

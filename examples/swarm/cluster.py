@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from examples.swarm.names import answers, manager, node_key, node_name, stack_url, state, yours
 from examples.swarm.registry import registry_container
 from examples.swarm.settings import EXAMPLE, check_settings
+from examples.swarm.views import nodes_of
 from examples.swarm.watch import stack_tasks
 from workshop.cli import Ctx
 from workshop.errors import WorkshopError
@@ -92,7 +93,7 @@ def member_hostnames(c: Ctx) -> set[str] | None:
         found = boss.info().swarm
         if found is None or not found.control_available:
             return None
-        return {str(n.description.hostname) for n in boss.node.list()}
+        return {n.hostname for n in nodes_of(boss)}
     except DockerException:
         return None
 

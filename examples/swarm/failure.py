@@ -3,12 +3,13 @@ back) and `swarm.kill` (stop a worker's container abruptly, as when a machine fa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from examples.swarm.cluster import require_cluster
 from examples.swarm.names import node_name, not_ours, yours
 from examples.swarm.nodes import keeps_redis
 from examples.swarm.settings import EXAMPLE, HEARTBEAT
+from examples.swarm.views import NodeView, nodes_of
 from examples.swarm.watch import settle, stack_tasks
 from workshop.cli import Ctx, say, task
 from workshop.engine import claim_container
@@ -29,34 +30,35 @@ def named(node: str | None) -> str:
     return str(node)
 
 
-def find_node(c: Ctx, boss: DockerClient, which: str) -> Any:
+def find_node(c: Ctx, boss: DockerClient, which: str) -> NodeView:
     """A node of the swarm by number (ours: 2 is <project>-swarm-2), hostname or id."""
     wanted = node_name(c, int(which)) if which.isdigit() and not yours(c) else which
-    for each in boss.node.list():
-        if wanted in (each.description.hostname, each.id) or (len(wanted) >= 6 and each.id.startswith(wanted)):
+    found = nodes_of(boss)
+    for each in found:
+        if wanted in (each.hostname, each.id) or (len(wanted) >= 6 and each.id.startswith(wanted)):
             return each
-    known = ", ".join(sorted(str(n.description.hostname) for n in boss.node.list()))
+    known = ", ".join(n.hostname for n in found)
     raise WorkshopError(f"NODE={which!r}: no such node; the swarm has {known} (`invoke swarm.nodes`)")
 
 
-def the_node(c: Ctx, node: str | None) -> tuple[DockerClient, Any]:
+def the_node(c: Ctx, node: str | None) -> tuple[DockerClient, NodeView]:
     """The manager's client and the node NODE names, or one line."""
     which = named(node)
     boss = require_cluster(c)
     return boss, find_node(c, boss, which)
 
 
-def drain_refused(boss: DockerClient, found: Any, node: str | None) -> str | None:
+def drain_refused(boss: DockerClient, found: NodeView, node: str | None) -> str | None:
     """Why draining ``found`` without --force is refused (it keeps Redis, or is the only active
     manager); None: it may be drained."""
-    name = found.description.hostname
+    name = found.hostname
     if keeps_redis(found):
         return (
             f"NODE={node!r}: {name} keeps Redis and its volume, which cannot move; draining it stops the "
             "counter (503) until `invoke swarm.activate`: add --force to do it anyway"
         )
-    managers = [n.id for n in boss.node.list() if n.spec.role == "manager" and n.spec.availability == "active"]
-    if found.spec.role == "manager" and managers == [found.id]:
+    managers = [n.id for n in nodes_of(boss) if n.role == "manager" and n.availability == "active"]
+    if found.role == "manager" and managers == [found.id]:
         return f"NODE={node!r}: {name} is the only active manager, where the proxy runs; add --force to drain it anyway"
     return None
 
@@ -73,8 +75,7 @@ def drain(c: Ctx, node=None, force=False):
     boss.node.update(found.id, availability="drain")
     took = settle(c, boss, away_from=found.id) if stack_tasks(c, boss) else 0.0
     say(
-        f"{found.description.hostname} drained: its tasks run elsewhere ({took:.1f}s); "
-        f"`invoke swarm.activate {node}` takes it back"
+        f"{found.hostname} drained: its tasks run elsewhere ({took:.1f}s); `invoke swarm.activate {node}` takes it back"
     )
 
 
@@ -84,7 +85,7 @@ def activate(c: Ctx, node=None):
     boss, found = the_node(c, node)
     boss.node.update(found.id, availability="active")
     say(
-        f"{found.description.hostname} is active: new tasks may run there (swarm does not move running ones back; "
+        f"{found.hostname} is active: new tasks may run there (swarm does not move running ones back; "
         "the next `invoke stack.update --force` or `stack.scale` spreads them)"
     )
     if keeps_redis(found) and stack_tasks(c, boss):
@@ -97,8 +98,8 @@ def kill(c: Ctx, node=None):
     if yours(c):
         raise not_ours(c, "swarm.kill")
     boss, found = the_node(c, node)
-    name = str(found.description.hostname)
-    if found.spec.role == "manager":
+    name = found.hostname
+    if found.role == "manager":
         raise WorkshopError(
             f"NODE={node!r}: {name} is the manager, which runs the proxy and the control plane; kill a worker"
         )

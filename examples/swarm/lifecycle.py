@@ -23,6 +23,7 @@ from examples.swarm.nodes import (
 )
 from examples.swarm.registry import ensure_registry, pushed_images
 from examples.swarm.settings import EXAMPLE, check_settings
+from examples.swarm.views import nodes_of
 from examples.swarm.watch import stack_tasks, wait_for_stack
 from workshop.cli import VERBOSE_HELP, Ctx, say, task
 from workshop.confirm import Data, confirm, deletion_help, gone_from, report
@@ -80,16 +81,7 @@ def show_nodes(c: Ctx) -> None:
     running_: dict[str, int] = {}
     for each in stack_tasks(c, boss):  # none before the stack is deployed
         running_[each.node_id] = running_.get(each.node_id, 0) + 1
-    rows = [
-        (
-            str(n.description.hostname),
-            str(n.spec.role),
-            str(n.spec.availability),
-            str(n.status.state),
-            str(running_.get(n.id, 0)),
-        )
-        for n in sorted(boss.node.list(), key=lambda n: str(n.description.hostname))
-    ]
+    rows = [(n.hostname, n.role, n.availability, n.state, str(running_.get(n.id, 0))) for n in nodes_of(boss)]
     say(table(("NODE", "ROLE", "AVAILABILITY", "STATE", "TASKS"), rows))
 
 

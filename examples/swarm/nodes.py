@@ -13,6 +13,7 @@ from examples.swarm.cluster import Cluster
 from examples.swarm.names import manager, manager_socket, network, node_key, node_name, state
 from examples.swarm.registry import REGISTRY_TARGET
 from examples.swarm.settings import COMPOSE_FILE, EXAMPLE, HEARTBEAT, PROXY_PORT, REDIS_LABEL, WAIT
+from examples.swarm.views import NodeView, nodes_of
 from workshop.cli import Ctx, warn
 from workshop.engine import build_service
 from workshop.hardening import exempt
@@ -216,12 +217,12 @@ def all_ready(c: Ctx, count: int) -> None:
     """Forget members that are no node of ours any more, then wait until every node is Ready."""
     boss = manager(c)
     wanted = {node_name(c, n) for n in range(1, count + 1)}
-    for node in boss.node.list():
-        if node.description.hostname not in wanted:
+    for node in nodes_of(boss):
+        if node.hostname not in wanted:
             boss.node.remove(node.id, force=True)
 
     def ready() -> bool:
-        return wanted <= {str(n.description.hostname) for n in boss.node.list() if n.status.state == "ready"}
+        return wanted <= {n.hostname for n in nodes_of(boss) if n.state == "ready"}
 
     wait_for(ready, f"nodes {', '.join(sorted(wanted))} to be Ready", WAIT, interval=0.3,
              hint=lambda: f"their engines' logs: {keep_logs(c, count)}")  # fmt: skip
@@ -241,19 +242,19 @@ def keep_logs(c: Ctx, count: int) -> str:
     return str(folder)
 
 
-def keeps_redis(node: Any) -> bool:
+def keeps_redis(node: NodeView) -> bool:
     """True for the node Redis and its volume are pinned to."""
-    return bool((node.spec.labels or {}).get(REDIS_LABEL))
+    return bool(node.label(REDIS_LABEL))
 
 
 def redis_node(boss: DockerClient) -> str | None:
     """Make sure one node carries the label that pins Redis (and its volume) to it: the first
     Ready worker (node 2 of the workshop's cluster), else a manager. Return the node newly
     labelled (None: one already was)."""
-    nodes = sorted(boss.node.list(), key=lambda n: str(n.description.hostname))
+    nodes = nodes_of(boss)
     if any(keeps_redis(n) for n in nodes):
         return None
-    ready = [n for n in nodes if n.status.state == "ready" and n.spec.availability == "active"] or nodes
-    chosen = next((n for n in ready if n.spec.role == "worker"), ready[0])
+    ready = [n for n in nodes if n.state == "ready" and n.availability == "active"] or nodes
+    chosen = next((n for n in ready if n.role == "worker"), ready[0])
     boss.node.update(chosen.id, labels_add={REDIS_LABEL: "true"})
-    return str(chosen.description.hostname)
+    return chosen.hostname

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from examples.swarm.cluster import half_made, read, require_cluster
 from examples.swarm.names import manager, stack_url, yours
-from examples.swarm.watch import image_tag, node_names, stack_tasks, stack_waits_on
+from examples.swarm.watch import image_tag, node_names, stack_services, stack_tasks, stack_waits_on
 from workshop.cli import Ctx, say, task
 from workshop.display import table
 from workshop.engine import copy_until_interrupted
@@ -24,8 +24,8 @@ def ps(c: Ctx):
     if not tasks:
         say("the stack is not deployed; `invoke stack.deploy` deploys it")
         return
-    services = {s.id: s.spec.name for s in boss.service.list()}
-    rows = [(str(services.get(t.service_id, t.service_id)), str(names.get(t.node_id, "-")), t.desired_state,
+    services = {s.id: s.name for s in stack_services(c, boss)}
+    rows = [(services.get(t.service_id, t.service_id), names.get(t.node_id, "-"), t.desired_state,
              t.state, image_tag(t.image)) for t in tasks]  # fmt: skip
     say(table(("SERVICE", "NODE", "DESIRED", "STATE", "TAG"), sorted(rows)))
 

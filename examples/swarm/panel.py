@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from examples.swarm.names import manager, manager_socket, yours
 from examples.swarm.nodes import keeps_redis
-from examples.swarm.watch import TaskView, app_service, image_tag, replicas_wanted, stack_services, stack_tasks
+from examples.swarm.views import NodeView, ServiceView, TaskView, nodes_of
+from examples.swarm.watch import app_service, image_tag, replicas_wanted, stack_services, stack_tasks
 from workshop.cli import Ctx
 from workshop.errors import last_line
 from workshop.example import Action, Panel
@@ -27,14 +28,14 @@ def cluster_engine(c: Ctx) -> DockerClient | None:
     return None
 
 
-def node_row(node: Any) -> dict[str, Any]:
+def node_row(node: NodeView) -> dict[str, Any]:
     """A node as the page draws it."""
     return {
-        "id": str(node.id),
-        "name": str(node.description.hostname),
-        "role": str(node.spec.role),
-        "availability": str(node.spec.availability),
-        "state": str(node.status.state),
+        "id": node.id,
+        "name": node.hostname,
+        "role": node.role,
+        "availability": node.availability,
+        "state": node.state,
         "redis": keeps_redis(node),
     }
 
@@ -46,11 +47,8 @@ def cluster_view(c: Ctx) -> dict[str, Any]:
 
     if cluster_engine(c) is None:
         return {"kind": "cluster", "present": False, "settling": False}
-    boss = manager(c)
     try:
-        nodes_ = sorted(boss.node.list(), key=lambda n: str(n.description.hostname))
-        tasks = stack_tasks(c, boss)
-        services = stack_services(c, boss) if tasks else []
+        nodes_, tasks, services = read_together(c, manager(c))
     except DockerException as exc:
         return {"kind": "cluster", "present": True, "ok": False, "settling": False,
                 "error": f"the cluster's manager does not answer ({last_line(exc.stderr)}); "
@@ -65,20 +63,33 @@ def cluster_view(c: Ctx) -> dict[str, Any]:
     }
 
 
-def task_rows(c: Ctx, tasks: list[TaskView], services: list) -> list[dict[str, Any]]:
+def read_together(c: Ctx, boss: DockerClient) -> tuple[list[NodeView], list[TaskView], list[ServiceView]]:
+    """The nodes, the stack's tasks meant to run and its services (none while it has no task), each
+    kind read in a thread of its own: their docker CLI calls run side by side, not one after another."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    c.get("SWARM_STACK")  # the settings loaded here, not in three threads at once
+    with ThreadPoolExecutor(3) as pool:
+        nodes_ = pool.submit(nodes_of, boss)
+        tasks = pool.submit(stack_tasks, c, boss)
+        services = pool.submit(stack_services, c, boss)
+        return nodes_.result(), tasks.result(), services.result() if tasks.result() else []
+
+
+def task_rows(c: Ctx, tasks: list[TaskView], services: list[ServiceView]) -> list[dict[str, Any]]:
     """The stack's tasks as the page draws them, by service and replica."""
     prefix = f"{c.get('SWARM_STACK')}_"
-    names = {s.id: str(s.spec.name).removeprefix(prefix) for s in services}
+    names = {s.id: s.name.removeprefix(prefix) for s in services}
     rows = [{"id": t.id, "service": names.get(t.service_id, t.service_id), "replica": t.slot,
              "release": image_tag(t.image), "state": t.state, "node": t.node_id, "error": t.error}
             for t in tasks]  # fmt: skip
     return sorted(rows, key=lambda t: (t["service"], t["replica"]))
 
 
-def settling(tasks: list[TaskView], services: list) -> bool:
+def settling(tasks: list[TaskView], services: list[ServiceView]) -> bool:
     """True while the stack moves (an update rolls, tasks are missing or not running yet): tasks
     change on the workers without an event on the manager, so the page reads it again."""
-    updating = any(s.update_status is not None and str(s.update_status.state) in UPDATING for s in services)
+    updating = any(s.update_state in UPDATING for s in services)
     return updating or len(tasks) < replicas_wanted(services) or any(t.state != "running" for t in tasks)
 
 
@@ -91,8 +102,7 @@ def replicas_by(step_: int) -> Callable[[Ctx, str], dict[str, Any]]:
     """The options of a scale button: the app's replicas now, plus ``step_``."""
 
     def options(c: Ctx, argument: str) -> dict[str, Any]:
-        now = int(app_service(c, manager(c)).spec.mode.get("Replicated", {}).get("Replicas", 0))
-        return {"replicas": now + step_}
+        return {"replicas": app_service(c, manager(c)).replicas + step_}
 
     return options
 

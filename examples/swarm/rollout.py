@@ -11,8 +11,8 @@ from examples.swarm.names import registry
 from examples.swarm.registry import push
 from examples.swarm.settings import WAIT, check_settings
 from examples.swarm.stack import build_app
+from examples.swarm.views import TaskView, tasks_of
 from examples.swarm.watch import (
-    TaskView,
     app_service,
     image_tag,
     node_names,
@@ -44,6 +44,11 @@ def scale(c: Ctx, replicas=0):
     say(f"{replicas} replica(s) of the app running and healthy after {time.monotonic() - began:.1f}s")
 
 
+def replicas_of(boss: DockerClient, service: str) -> list[TaskView]:
+    """The tasks of ``service``, its history included, as its manager lists them now."""
+    return settled(lambda: tasks_of(boss, boss.service.ps(service)))
+
+
 def new_replica_line(each: TaskView, where: str, took: float) -> str:
     """One line on a new replica that turned healthy or failed."""
     said = "is healthy" if each.state == "running" else f"never became healthy ({each.state}: {each.error})"
@@ -55,21 +60,21 @@ def roll(c: Ctx, boss: DockerClient, image: str, force: bool = False) -> tuple[s
     gated on health, rolled back on failure), printing each new replica as it turns healthy or
     fails. Return swarm's final update state and the seconds it took."""
     service = app_service(c, boss)
-    name, began = service.spec.name, time.monotonic()
-    before = service.update_status.started_at if service.update_status else None
-    known = {t.id for t in settled(lambda: boss.service.ps(name))}  # replicas (and their history) from before
+    name, began = service.name, time.monotonic()
+    before = service.update_started
+    known = {t.id for t in replicas_of(boss, name)}  # replicas (and their history) from before
     boss.service.update(name, image=image, force=force, detach=True, quiet=True)
     names = node_names(boss)
 
     def ended() -> str | None:
         """Swarm's final state of this update once it has one; meanwhile each new replica said once."""
-        status = boss.service.inspect(name).update_status
-        for each in settled(lambda: boss.service.ps(name)):
+        status = app_service(c, boss)
+        for each in replicas_of(boss, name):
             if each.id not in known and each.state in ENDED:
                 known.add(each.id)
                 say(new_replica_line(each, names.get(each.node_id, each.node_id), time.monotonic() - began))
-        if status is not None and status.started_at != before and status.state in FINAL:
-            return str(status.state)
+        if status.update_started != before and status.update_state in FINAL:
+            return status.update_state
         return None
 
     outcome = wait_for(ended, f"the rollout of {name} to {image_tag(image)} to end", WAIT * 2, interval=0.5,
@@ -105,7 +110,8 @@ def update(c: Ctx, image="", force=False, verbose=False):
     if wanted == running and not force:
         say(f"the app already runs {image_tag(running)}; nothing to roll out (--force rolls it again)")
         return
-    replicas = len([t for t in stack_tasks(c, boss) if t.service_id == app_service(c, boss).id])
+    app = app_service(c, boss)
+    replicas = len([t for t in stack_tasks(c, boss) if t.service_id == app.id])
     say(f"rolling out {image_tag(wanted)} over {image_tag(running)}: {replicas} replica(s), one at a time")
     outcome, took = roll(c, boss, wanted, force=force)
     if outcome != "completed":
@@ -122,13 +128,12 @@ def rollback(c: Ctx):
     """Go back to the version the app ran before the last update, replica by replica, the same way."""
     boss = require_cluster(c)
     service = app_service(c, boss)
-    previous = service.previous_spec
-    if service.update_status is not None and str(service.update_status.state).startswith("rollback"):
+    if service.update_state.startswith("rollback"):
         say(f"the last update was rolled back already; {image_tag(service_image(service))} serves")
         return
-    if previous is None:
+    if not service.previous_image:
         raise WorkshopError("the app has no earlier version on this swarm (it was never updated); nothing to roll back")
-    target = str(previous.task_template.container_spec.image).split("@", 1)[0]
+    target = service.previous_image.split("@", 1)[0]
     say(f"rolling back from {image_tag(service_image(service))} to {image_tag(target)}, one replica at a time")
     outcome, took = roll(c, boss, target, force=target == service_image(service))
     if outcome != "completed":

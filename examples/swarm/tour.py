@@ -4,7 +4,8 @@ its proxy; and the checks of what each of those did."""
 from __future__ import annotations
 
 from examples.swarm.cluster import nodes_there, require_cluster
-from examples.swarm.watch import stack_tasks, wanted_tasks
+from examples.swarm.views import nodes_of
+from examples.swarm.watch import stack_services, stack_tasks, wanted_tasks
 from workshop.cli import Ctx, Ran
 from workshop.example import Move, Step, expect, expect_soon
 from workshop.i18n import N_, tr
@@ -13,9 +14,9 @@ from workshop.i18n import N_, tr
 def cluster_ready(c: Ctx, ran: Ran, noted: dict) -> str:
     """Every node Ready, one manager."""
     boss = require_cluster(c)
-    found = boss.node.list()
-    expect(all(n.status.state == "ready" for n in found), "not every node is Ready")
-    managers = [n for n in found if n.spec.role == "manager"]
+    found = nodes_of(boss)
+    expect(all(n.state == "ready" for n in found), "not every node is Ready")
+    managers = [n for n in found if n.role == "manager"]
     expect(len(managers) == 1, f"{len(managers)} managers")
     return tr("{count} nodes, all Ready, one of them the manager: each a container running its own engine").format(
         count=len(found)
@@ -25,7 +26,7 @@ def cluster_ready(c: Ctx, ran: Ran, noted: dict) -> str:
 def app_services(c: Ctx) -> set[str]:
     """The id of the stack's app service."""
     name = f"{c.get('SWARM_STACK')}_app"
-    return {s.id for s in require_cluster(c).service.list() if s.spec.name == name}
+    return {s.id for s in stack_services(c, require_cluster(c)) if s.name == name}
 
 
 def stack_running(c: Ctx, ran: Ran, noted: dict) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from examples.swarm.names import answers, stack_url, yours
 from examples.swarm.settings import WAIT
+from examples.swarm.views import ServiceView, TaskView, nodes_of, services_of, stack_services_of, tasks_of
 from workshop.cli import Ctx, warn
 from workshop.errors import WorkshopError, last_line
 from workshop.waiting import wait_for
@@ -24,49 +24,21 @@ READ_AGAIN = 60.0
 PLACING = ("new", "pending", "assigned", "accepted", "ready")  # states of a task not placed on a node yet
 
 
-@dataclass(frozen=True)
-class TaskView:
-    """What we read of a swarm task, read at once (a Task object re-reads itself later, and by then
-    swarm may have pruned it: an update or a restart replaces tasks as we look)."""
-
-    id: str
-    service_id: str
-    node_id: str
-    desired_state: str
-    state: str
-    error: str
-    image: str
-    slot: int = 0  # the replica's number (0: a global service's task)
-
-
-def task_view(task: Any) -> TaskView:
-    """One python-on-whales Task, read now."""
-    return TaskView(
-        str(task.id),
-        str(task.service_id),
-        str(task.node_id or ""),
-        str(task.desired_state),
-        str(task.status.state),
-        str(task.status.err or task.status.message or ""),
-        str(task.spec.container_spec.image if task.spec.container_spec else ""),
-        int(task.slot or 0),
-    )  # fmt: skip
-
-
-def settled(listing: Callable[[], list]) -> list[TaskView]:
-    """The tasks a listing gives, read in full; asked again when swarm pruned one meanwhile."""
+def settled(read: Callable[[], list[TaskView]]) -> list[TaskView]:
+    """The tasks ``read`` gives (a listing, then one inspect of what it listed); read again when
+    swarm pruned a listed task before the inspect (the inspect of a vanished id fails)."""
     from python_on_whales.exceptions import DockerException
 
     failed = [""]
 
-    def read() -> tuple[list[TaskView]] | None:
+    def attempt() -> tuple[list[TaskView]] | None:
         try:
-            return ([task_view(t) for t in listing()],)  # a tuple: an empty listing is an answer too
+            return (read(),)  # a tuple: an empty listing is an answer too
         except DockerException as error:
             failed[0] = last_line(error.stderr) or str(error)
             return None
 
-    return wait_for(read, "a full reading of the swarm's tasks", READ_AGAIN, interval=0.2,
+    return wait_for(attempt, "a full reading of the swarm's tasks", READ_AGAIN, interval=0.2,
                     hint=lambda: f"the manager said: {failed[0]}")[0]  # fmt: skip
 
 
@@ -75,18 +47,17 @@ def stack_tasks(c: Ctx, boss: DockerClient) -> list[TaskView]:
     stack = c.get("SWARM_STACK")
     if stack not in [s.name for s in boss.stack.list()]:
         return []
-    return [t for t in settled(lambda: boss.stack.ps(stack)) if t.desired_state == "running"]
+    return [t for t in settled(lambda: tasks_of(boss, boss.stack.ps(stack))) if t.desired_state == "running"]
 
 
-def stack_services(c: Ctx, boss: DockerClient) -> list:
+def stack_services(c: Ctx, boss: DockerClient) -> list[ServiceView]:
     """The stack's services."""
-    prefix = f"{c.get('SWARM_STACK')}_"
-    return [s for s in boss.service.list() if str(s.spec.name).startswith(prefix)]
+    return stack_services_of(boss, c.get("SWARM_STACK"))
 
 
-def replicas_wanted(services: list) -> int:
+def replicas_wanted(services: list[ServiceView]) -> int:
     """The replicas the services ask for, together."""
-    return sum(int(s.spec.mode.get("Replicated", {}).get("Replicas", 0)) for s in services)
+    return sum(s.replicas for s in services)
 
 
 def wanted_tasks(c: Ctx) -> int:
@@ -94,22 +65,25 @@ def wanted_tasks(c: Ctx) -> int:
     return c.get("SWARM_REPLICAS") + 2
 
 
-def app_service(c: Ctx, boss: DockerClient) -> Any:
-    """The stack's app service; one line when the stack is not deployed."""
-    from python_on_whales.exceptions import NoSuchService
+def app_service(c: Ctx, boss: DockerClient) -> ServiceView:
+    """The stack's app service; one line when the stack is not deployed (told from another failure
+    by the stack's listing, not by the engine's wording)."""
+    from python_on_whales.exceptions import DockerException
 
     name = f"{c.get('SWARM_STACK')}_app"
     try:
-        return boss.service.inspect(name)
-    except NoSuchService:
+        return services_of(boss, [name])[0]
+    except DockerException:
+        if name in {s.name for s in stack_services(c, boss)}:
+            raise
         raise WorkshopError(
             f"the stack is not deployed ({name} does not exist); `invoke stack.deploy` deploys it"
         ) from None
 
 
-def service_image(service: Any) -> str:
+def service_image(service: ServiceView) -> str:
     """The image a service runs, without the digest swarm pins it to."""
-    return str(service.spec.task_template.container_spec.image).split("@", 1)[0]
+    return service.image.split("@", 1)[0]
 
 
 def image_tag(reference: str | None) -> str:
@@ -120,7 +94,7 @@ def image_tag(reference: str | None) -> str:
 
 def node_names(boss: DockerClient) -> dict[str, str]:
     """Each node's hostname, by its id."""
-    return {n.id: str(n.description.hostname) for n in boss.node.list()}
+    return {n.id: n.hostname for n in nodes_of(boss)}
 
 
 def waiting_on(tasks: list[TaskView], names: dict[str, str], wanted: int) -> str:

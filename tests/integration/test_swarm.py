@@ -24,6 +24,7 @@ from interrupt import interrupt_at
 from load import Load, visit
 from python_on_whales import DockerClient
 
+from examples.swarm.views import nodes_of, tasks_of
 from examples.swarm.watch import settled
 from workshop.config import STATE_DIR
 from workshop.probe import get
@@ -166,9 +167,9 @@ def current(cluster) -> int:
 def app_tasks(cluster) -> dict[str, list[str]]:
     """Running app replicas: node hostname -> their images."""
     boss = manager(cluster)
-    names = {n.id: str(n.description.hostname) for n in boss.node.list()}
+    names = {n.id: n.hostname for n in nodes_of(boss)}
     found: dict[str, list[str]] = {}
-    for each in settled(lambda: boss.service.ps("counter_app")):
+    for each in settled(lambda: tasks_of(boss, boss.service.ps("counter_app"))):
         if each.desired_state == "running" and each.state == "running":
             found.setdefault(names[each.node_id], []).append(each.image)
     return found

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from workshop.adapters import compose_command, docker_command, output, parse_env, streamed  # noqa: E402
+from workshop.adapters import compose_command, docker_command, inspect_json, output, parse_env, streamed  # noqa: E402
 
 PYTHON = shutil.which(sys.executable) or sys.executable
 
@@ -105,6 +105,71 @@ def test_streamed_failure_raises_after_the_output_is_through():
             seen.append(chunk)
     assert seen == [("stdout", b"partial\n")]
     assert failed.value.return_code == 126
+
+
+# -- python-on-whales: swarm objects read in bulk --------------------------------------------------
+
+#: a stand-in docker CLI: it logs each call's words, lists ids, and inspects what it is given (an
+#: id named "gone" is not found: the others are printed and it exits 1, as docker does)
+FAKE_DOCKER = """
+import json, sys
+words = sys.argv[1:]
+with open(sys.argv[0] + ".log", "a") as log:
+    log.write(" ".join(words) + "\\n")
+if words[:2] == ["node", "list"]:
+    print("n1\\nn2")
+elif words[:2] == ["stack", "ps"]:
+    print("t1\\nt2")
+elif words[:2] == ["service", "list"]:
+    print("s1")
+elif words[:2] == ["service", "inspect"]:
+    print("s1full")
+elif words[0] == "inspect":
+    kind, refs = words[2], words[3:]
+    print(json.dumps([{"ID": r, "Kind": kind} for r in refs if r != "gone"]))
+    if "gone" in refs:
+        sys.exit("Error response from daemon: task gone not found")
+"""
+
+
+@pytest.fixture
+def fake_docker(tmp_path) -> tuple[DockerClient, Path]:
+    """A client whose CLI is FAKE_DOCKER, and the log of the calls it gets."""
+    script = tmp_path / "docker"
+    script.write_text(FAKE_DOCKER)
+    return DockerClient(client_call=[sys.executable, str(script)]), tmp_path / "docker.log"
+
+
+def calls(log: Path) -> list[str]:
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def test_listings_give_objects_that_know_their_id_without_another_call(fake_docker):
+    # examples/swarm/views.py takes the ids from these listings and inspects them itself
+    client, log = fake_docker
+    assert [n.id for n in client.node.list()] == ["n1", "n2"]
+    assert [str(t.id) for t in client.stack.ps("st")] == ["t1", "t2"]
+    assert [s.id for s in client.service.list(filters=[("label", "a=b")])] == ["s1full"]
+    assert calls(log) == [
+        "node list --quiet",
+        "stack ps --quiet --no-trunc st",
+        "service list --quiet --filter label=a=b",
+        "service inspect s1 --format {{.ID}}",
+    ]
+
+
+def test_inspect_json_is_one_typed_inspect_of_every_reference(fake_docker):
+    client, log = fake_docker
+    found = inspect_json(client, ["t1", "t2", "t3"], "task")
+    assert found == [{"ID": "t1", "Kind": "task"}, {"ID": "t2", "Kind": "task"}, {"ID": "t3", "Kind": "task"}]
+    assert calls(log) == ["inspect --type task t1 t2 t3"]
+
+
+def test_inspect_json_of_a_vanished_reference_fails_the_whole_call(fake_docker):
+    client, _ = fake_docker
+    with pytest.raises(DockerException) as failed:
+        inspect_json(client, ["t1", "gone"], "task")
+    assert "task gone not found" in failed.value.stderr
 
 
 # -- python-dotenv ---------------------------------------------------------------------------------

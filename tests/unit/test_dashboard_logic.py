@@ -358,7 +358,7 @@ def test_a_burst_of_events_during_a_read_makes_one_more_read(live):
     assert parts.reads["engine"] == before + 2  # the held read, then one for the whole burst
 
 
-def test_what_an_event_says_is_published_before_any_read_and_a_read_begun_before_it_is_not_kept(live):
+def test_what_an_event_says_is_published_before_any_read_and_a_read_begun_before_it_keeps_it(live):
     board, parts, hub = live
     _settled(board)
     with board.lock:
@@ -376,3 +376,28 @@ def test_what_an_event_says_is_published_before_any_read_and_a_read_begun_before
     parts.gates["engine"].set()
     _settled(board)
     assert all(b["engine"]["examples"][0]["state"] == "running" for b in hub.boards if b["engine"]["examples"])
+
+
+def test_a_read_begun_before_a_node_event_is_kept_with_the_event_on_top(live):
+    # the read shows what changed meanwhile (a fourth task) as soon as it ends, and does not take
+    # back the drain the event showed; the read the event asked for then brings a fifth task
+    board, parts, hub = live
+    _settled(board)
+    tasks = [{"id": f"t{n}", "service": "app", "replica": n} for n in range(1, 6)]
+    with board.lock:
+        board.read["panel:toy"] = {**_cluster(), "tasks": tasks[:3]}
+    parts.values["panel:toy"] = {**_cluster(), "tasks": tasks[:4]}
+    parts.gates["panel:toy"].clear()
+    board.refresh()  # a read that begins before the event (and sees the node still active)
+    wait_for(lambda: "panel:toy" in board.reading, "the panel being read", 10, interval=0.01)
+    actor = SimpleNamespace(id="n2", attributes={"availability.new": "drain", "name": "node-2"})
+    board.note("toy", SimpleNamespace(type="node", action="update", actor=actor, time=None, time_nano=time.time_ns()))
+    after = len(hub.boards)
+    assert hub.boards[-1]["panels"]["toy"]["nodes"][0]["availability"] == "drain"
+    drained = [{**_cluster()["nodes"][0], "availability": "drain"}]
+    parts.values["panel:toy"] = {**_cluster(), "nodes": drained, "tasks": tasks}  # what the next read sees
+    parts.gates["panel:toy"].set()
+    _settled(board)
+    shown = [b["panels"]["toy"] for b in hub.boards[after - 1 :]]
+    assert [len(p["tasks"]) for p in shown] == [3, 4, 5]
+    assert all(p["nodes"][0]["availability"] == "drain" for p in shown)

@@ -10,7 +10,8 @@ at once, reads again only the parts the event touched, and pushes every change t
   when an event touches it (``patch.touched``; a burst of events while it is read makes one
   more read after, not one per event), and while it says it is settling (a cluster's tasks
   change without an event on its manager) at most every ``POLL`` seconds. An event is first
-  applied to the parts as last read (``patch.apply``) and published before any read.
+  applied to the parts as last read (``patch.apply``) and published before any read; a read
+  in flight then gets it applied on top of what it brings.
 - ``Hub``: the latest board and the pages listening (asyncio queues, fed from the threads).
 
 Each board carries ``cause``: when the oldest event whose effect it is the first to show happened
@@ -20,6 +21,7 @@ Each board carries ``cause``: when the oldest event whose effect it is the first
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import os
 import socket
@@ -121,7 +123,7 @@ class Board:
         self.due: dict[str, int] = {}  # part -> the oldest event (ns; 0 for none) it was not read since
         self.reading: dict[str, tuple[float, int]] = {}  # part -> when its read began, the event it covers
         self.began: dict[str, float] = {}  # part -> when its last read began (monotonic)
-        self.patched: dict[str, float] = {}  # part -> when an event was last applied to it
+        self.during: dict[str, list[Fact]] = {}  # part being read -> the events noted since its read began
         self.events: deque[dict[str, Any]] = deque(maxlen=KEPT)
         self.engines: dict[str, dict[str, Any]] = {}
         self.health: dict[str, str] = {}
@@ -146,9 +148,9 @@ class Board:
             self.events.appendleft(event_line(engine, event))
             touched = self.route(fact)
             self.mark(touched & self.names if self.names else touched, at)
+            for name in touched & set(self.reading):
+                self.during.setdefault(name, []).append(fact)
             changed = self.apply(self.read, fact)
-            for name in changed:
-                self.patched[name] = time.monotonic()
         self.publish(cause=at if changed else None, listed=at)
         self.wake.set()
 
@@ -220,16 +222,17 @@ class Board:
         return max(0.0, min(waits)) if waits else None
 
     def read_part(self, name: str, read: Callable[[], Any] | None) -> None:
-        """Read one part (in the pool) and publish the board if it changed. A read that began before an
-        event was applied to its part is not kept: the read that event asked for brings it."""
+        """Read one part (in the pool) and publish the board if it changed. The events noted while it
+        was read are applied on top of what it read (it may have begun before them: without them it
+        would take back what they showed); the read each event asked for then confirms it."""
         value, got = None, False
         try:
             value, got = (read(), True) if read is not None else (None, False)
         finally:  # a read that failed (each part says its own failures: a bug) is tried at the next event
             with self.lock:
-                began, cause = self.reading.pop(name)
-                stale = self.patched.get(name, -1.0) > began
-                changed = got and not stale and (name not in self.read or self.read[name] != value)
+                cause = self.reading.pop(name)[1]
+                value = self.with_events(name, value, self.during.pop(name, [])) if got else value
+                changed = got and (name not in self.read or self.read[name] != value)
                 if changed:
                     self.read[name] = value
                 done = not self.ready.is_set() and self.names <= set(self.read)
@@ -238,6 +241,15 @@ class Board:
             if done:
                 self.ready.set()
             self.wake.set()
+
+    def with_events(self, name: str, value: Any, facts: list[Fact]) -> Any:
+        """``value``, a fresh reading of part ``name``, with ``facts`` applied to a copy of it."""
+        if not facts:
+            return value
+        parts = {name: copy.deepcopy(value)}
+        for fact in facts:
+            self.apply(parts, fact)
+        return parts[name]
 
     def settling(self, name: str) -> bool:
         """True if the part ``name`` asked to be read again soon."""
