@@ -49,9 +49,18 @@ def replicas_of(boss: DockerClient, service: str) -> list[TaskView]:
     return settled(lambda: tasks_of(boss, boss.service.ps(service)))
 
 
-def new_replica_line(each: TaskView, where: str, took: float) -> str:
-    """One line on a new replica that turned healthy or failed."""
-    said = "is healthy" if each.state == "running" else f"never became healthy ({each.state}: {each.error})"
+FAILED = ("failed", "rejected")  # a replica that ended in error (a replica swarm stopped is "shutdown")
+
+
+def new_replica_line(each: TaskView, where: str, took: float, was_running: bool = False) -> str:
+    """One line on a new replica that turned healthy or failed (``was_running``: it had been
+    running, as swarm reported it, before it failed)."""
+    if each.state == "running":
+        said = "is healthy"
+    elif was_running:
+        said = f"failed its health check after it had started ({each.state}: {each.error})"
+    else:
+        said = f"never became healthy ({each.state}: {each.error})"
     return f"  {took:5.1f}s  new replica on {where} ({image_tag(each.image)}) {said}"
 
 
@@ -65,14 +74,22 @@ def roll(c: Ctx, boss: DockerClient, image: str, force: bool = False) -> tuple[s
     known = {t.id for t in replicas_of(boss, name)}  # replicas (and their history) from before
     boss.service.update(name, image=image, force=force, detach=True, quiet=True)
     names = node_names(boss)
+    healthy: set[str] = set()  # new replicas said to be healthy: said again if they fail later
 
     def ended() -> str | None:
-        """Swarm's final state of this update once it has one; meanwhile each new replica said once."""
+        """Swarm's final state of this update once it has one; meanwhile each new replica said once
+        (twice when one said healthy fails after all). The replicas are read after the service, so
+        they are at least as recent as the final state it gives."""
         status = app_service(c, boss)
         for each in replicas_of(boss, name):
+            where, took = names.get(each.node_id, each.node_id), time.monotonic() - began
             if each.id not in known and each.state in ENDED:
                 known.add(each.id)
-                say(new_replica_line(each, names.get(each.node_id, each.node_id), time.monotonic() - began))
+                healthy.update([each.id] if each.state == "running" else [])
+                say(new_replica_line(each, where, took))
+            elif each.id in healthy and each.state in FAILED:
+                healthy.discard(each.id)
+                say(new_replica_line(each, where, took, was_running=True))
         if status.update_started != before and status.update_state in FINAL:
             return status.update_state
         return None

@@ -254,7 +254,11 @@ def test_a_release_that_fails_its_health_check_is_rolled_back_while_the_old_one_
         load.wait_for(100)
         attempt = cluster.run("stack.update", "--image", releases["broken"], timeout=600)
     assert attempt.returncode == 1, attempt
-    assert "rollback_completed" in attempt.stderr and "never became healthy" in attempt.stdout, attempt
+    assert "rollback_completed" in attempt.stderr, attempt
+    # the broken replica, named as failed: before it was healthy (as a rule) or, when swarm had
+    # reported it running for a moment (seen once in CI), after
+    failed = [line for line in attempt.stdout.splitlines() if "never became healthy" in line or "failed its" in line]
+    assert failed, attempt
     assert not load.failed, load.summary()
     assert_exact(load, start, current(cluster))
     assert {image for images in app_tasks(cluster).values() for image in images} == before

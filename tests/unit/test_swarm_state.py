@@ -128,3 +128,20 @@ def test_swarm_up_says_each_phase_with_the_seconds_since_it_began(capsys, monkey
     monkeypatch.setattr("examples.swarm.nodes.time.monotonic", lambda: 112.34)
     clock.step("nodes: 3 Ready")
     assert capsys.readouterr().err == "   12.3s  nodes: 3 Ready\n"
+
+
+def replica(state: str, error: str = "") -> TaskView:
+    return TaskView("t1", "s1", "n1", "running", state, error, "reg:5000/counter:c03dc980736c@sha256:ab", 2)
+
+
+def test_a_new_replica_is_said_healthy_failed_or_failed_after_it_had_started():
+    from examples.swarm.rollout import new_replica_line
+
+    assert (
+        new_replica_line(replica("running"), "node-2", 3.04)
+        == "    3.0s  new replica on node-2 (c03dc980736c) is healthy"
+    )
+    never = new_replica_line(replica("failed", "unhealthy container"), "node-2", 17.6)
+    assert never.endswith("(c03dc980736c) never became healthy (failed: unhealthy container)")
+    after = new_replica_line(replica("failed", "unhealthy container"), "node-2", 19.0, was_running=True)
+    assert after.endswith("(c03dc980736c) failed its health check after it had started (failed: unhealthy container)")
