@@ -96,7 +96,16 @@ def roll(c: Ctx, boss: DockerClient, image: str, force: bool = False) -> tuple[s
 
     outcome = wait_for(ended, f"the rollout of {name} to {image_tag(image)} to end", WAIT * 2, interval=0.5,
                        hint="see `invoke stack.ps`")  # fmt: skip
+    # swarm calls the update done once the last new replica is healthy, while the replica it
+    # replaced may still finish its requests (its stop grace period): done is when none serves
+    wait_for(lambda: not still_serving(replicas_of(boss, name)), f"the replaced replicas of {name} to stop",
+             WAIT, interval=0.5, hint="see `invoke stack.ps`")  # fmt: skip
     return outcome, time.monotonic() - began
+
+
+def still_serving(replicas: list[TaskView]) -> list[TaskView]:
+    """The replicas swarm has told to stop that still run (and may still answer)."""
+    return [each for each in replicas if each.desired_state != "running" and each.state in ("running", "starting")]
 
 
 @task(

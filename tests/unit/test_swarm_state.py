@@ -145,3 +145,14 @@ def test_a_new_replica_is_said_healthy_failed_or_failed_after_it_had_started():
     assert never.endswith("(c03dc980736c) never became healthy (failed: unhealthy container)")
     after = new_replica_line(replica("failed", "unhealthy container"), "node-2", 19.0, was_running=True)
     assert after.endswith("(c03dc980736c) failed its health check after it had started (failed: unhealthy container)")
+
+
+def test_a_replica_told_to_stop_still_serves_until_it_has_stopped():
+    from dataclasses import replace
+
+    from examples.swarm.rollout import still_serving
+
+    new, stopping = replica("running"), replace(replica("running"), id="t0", desired_state="shutdown")
+    stopped = replace(stopping, id="t9", state="shutdown")
+    assert still_serving([new, stopping, stopped]) == [stopping]
+    assert still_serving([new, stopped]) == []
