@@ -177,6 +177,9 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:  # a test on a cluster is a swarm test, whether or not its module says so
+        if "cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.swarm)
     integration = [item for item in items if "integration" in item.keywords]
     if not integration:
         return

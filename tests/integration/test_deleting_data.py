@@ -98,6 +98,7 @@ def test_yes_skips_the_question_on_a_terminal(workshop, docker_client):
     assert not docker_client.volume.exists(volume)
 
 
+@pytest.mark.swarm
 def test_swarm_down_volumes_names_the_pushed_images_and_the_count_in_a_node_and_down_asks_once_for_all(
     workshop, docker_client
 ):

@@ -82,3 +82,45 @@ def test_the_workshop_folder_is_listed_recursively_by_name(tmp_path):
         "swarm/proj/",
         "swarm/proj/stack.json",
     ]
+
+
+# -- the markers `invoke test --quick` leaves out: a test that makes a cluster carries `swarm` --
+
+
+def swarm_tests_unmarked() -> list[str]:
+    """Integration tests that start a cluster themselves (a `swarm.up` or `stack.deploy` among
+    their strings) yet carry no `swarm` mark, by function or module. A test that takes the
+    `cluster` fixture, directly or through another fixture, is marked by conftest.py itself."""
+    import ast
+    from pathlib import Path
+
+    def marks(decorators: list[ast.expr]) -> set[str]:
+        return {ast.unparse(d) for d in decorators}
+
+    unmarked = []
+    for path in sorted((Path(__file__).parent.parent / "integration").glob("test_*.py")):
+        tree = ast.parse(path.read_text())
+        module_marked = "pytest.mark.swarm" in "".join(
+            ast.unparse(node.value) for node in tree.body if isinstance(node, ast.Assign)
+            and any(getattr(target, "id", "") == "pytestmark" for target in node.targets)
+        )  # fmt: skip
+        functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+        takes = {f.name: {a.arg for a in f.args.args} for f in functions if "fixture" in str(marks(f.decorator_list))}
+        on_cluster = {"cluster"}
+        while grown := {name for name, args in takes.items() if args & on_cluster} - on_cluster:
+            on_cluster |= grown
+        for node in functions:
+            if not node.name.startswith("test_") or {a.arg for a in node.args.args} & on_cluster:
+                continue
+            strings = {n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+            if (
+                strings & {"swarm.up", "stack.deploy"}
+                and not module_marked
+                and "pytest.mark.swarm" not in marks(node.decorator_list)
+            ):
+                unmarked.append(f"{path.name}::{node.name}")
+    return unmarked
+
+
+def test_every_test_that_makes_or_takes_a_cluster_is_marked_swarm():
+    assert swarm_tests_unmarked() == []
