@@ -155,6 +155,18 @@ def runs_integration(session) -> bool:
     )
 
 
+def pytest_configure(config):
+    """Ctrl-C reaches the tasks the tests start even when the suite itself was started with
+    SIGINT ignored (`cmd &` in a script, nohup): a task inherits an ignored SIGINT and would
+    finish instead of stopping, failing every interruption test. A caught signal is reset to
+    its default in the child, where Python installs its KeyboardInterrupt handler again."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def pytest_sessionstart(session):
     if runs_integration(session) and engine_problem() is None:
         _SNAPSHOT["before"] = read_user_resources()
