@@ -61,3 +61,14 @@ def answered(argv: list[str], answer: bytes, env: dict[str, str], cwd: Path, tim
     finally:
         os.close(fd)
     return Session(os.waitstatus_to_exitcode(status), output.decode(errors="replace").replace("\r\n", "\n"))
+
+
+#: what a `--volumes` task says after a no
+NO = "nothing deleted, nothing stopped: you answered no (--yes skips the question)"
+
+
+def on_a_terminal(workshop, answer: bytes, *args: str) -> Session:
+    """``invoke ARGS`` of a Workshop (tests/conftest.py) on a pseudo-terminal, ``answer`` typed at its question."""
+    from conftest import ROOT
+
+    return answered(workshop.command(*args), answer, workshop.environ(), ROOT, timeout=300)

@@ -9,18 +9,9 @@ import re
 import pytest
 from conftest import ROOT, Workshop
 from engine_state import ours
-from terminal import Session, answered
-
-from workshop.config import STATE_DIR, Settings
+from terminal import NO, on_a_terminal
 
 pytestmark = pytest.mark.integration
-
-NO = "nothing deleted, nothing stopped: you answered no (--yes skips the question)"
-
-
-def on_a_terminal(workshop: Workshop, answer: bytes, *args: str) -> Session:
-    """``invoke ARGS`` on a pseudo-terminal, ``answer`` typed at its question."""
-    return answered(workshop.command(*args), answer, workshop.environ(), ROOT, timeout=300)
 
 
 def hit(workshop: Workshop) -> int:
@@ -96,43 +87,3 @@ def test_yes_skips_the_question_on_a_terminal(workshop, docker_client):
     assert session.returncode == 0 and session.questions == 0, session.output
     assert f"removed volume {volume} (compose: " in session.output
     assert not docker_client.volume.exists(volume)
-
-
-@pytest.mark.swarm
-def test_swarm_down_volumes_names_the_pushed_images_and_the_count_in_a_node_and_down_asks_once_for_all(
-    workshop, docker_client
-):
-    workshop.env.update(SWARM_NODES="2", SWARM_REPLICAS="1")
-    redis = Settings.load().image("REDIS_IMAGE")  # the user's image: stack.deploy pushes it
-    tags = sorted(docker_client.image.inspect(redis).repo_tags)
-    node = rf"{workshop.project}-swarm-[12]"
-    nodes = f"{workshop.project}-swarm-1, {workshop.project}-swarm-2"
-    registry_volume, stack_volume = f"{workshop.project}-swarm-registry-data", f"{workshop.project}_redis_data"
-    try:
-        workshop.run("swarm.up", timeout=900).ok()
-        workshop.run("stack.deploy", timeout=900).ok()
-        assert sorted(docker_client.image.inspect(redis).repo_tags) == tags  # the push's tag is off again
-        assert "seen 1 times" in workshop.run("stack.hit").ok().stdout
-        workshop.run("compose.up", timeout=900).ok()
-        assert hit(workshop) == 1
-
-        no = on_a_terminal(workshop, b"n\n", "swarm.down", "--volumes")
-        assert no.returncode == 1 and no.output.rstrip().endswith(NO), no.output
-        images = "the cluster registry's pushed images (counter, proxy, redis)"
-        assert f"  volume {registry_volume}: {images}\n" in no.output
-        redis_data = rf"  node {nodes}: each node's engine, with the stack's Redis data: the hit count, 1 \(in {node}\)"
-        assert re.search(redis_data, no.output), no.output
-        assert "seen 2 times" in workshop.run("stack.hit").ok().stdout  # the swarm is untouched
-
-        yes = on_a_terminal(workshop, b"y\n", "down", "--volumes")
-        assert yes.returncode == 0, yes.output
-        assert yes.questions == 1, yes.output  # one question for the stack's data and the swarm's
-        assert f"  volume {stack_volume}: the stack's Redis data, the hit count, 1\n" in yes.output
-        assert f"  volume {registry_volume}: {images}\n" in yes.output
-        assert f"deleted volume {stack_volume} (the stack's Redis data, the hit count, 1)\n" in yes.output
-        assert f"deleted volume {registry_volume} ({images})\n" in yes.output
-        assert re.search(rf"deleted node {nodes} \(.*the hit count, 2 \(in {node}\)\)\n", yes.output), yes.output
-        assert not docker_client.volume.exists(registry_volume) and not docker_client.volume.exists(stack_volume)
-        assert not (STATE_DIR / "swarm" / workshop.project).exists()
-    finally:
-        workshop.run("down", "--volumes", timeout=300)

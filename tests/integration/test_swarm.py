@@ -10,6 +10,7 @@ Every test leaves the cluster as it found it: 3 Ready, active nodes and the stac
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 import uuid
@@ -23,10 +24,11 @@ from engine_state import label_filter, nothing_of
 from interrupt import interrupt_at
 from load import Load, visit
 from python_on_whales import DockerClient
+from terminal import NO, on_a_terminal
 
 from examples.swarm.views import nodes_of, tasks_of
 from examples.swarm.watch import settled
-from workshop.config import STATE_DIR
+from workshop.config import STATE_DIR, Settings
 from workshop.probe import get
 
 pytestmark = [pytest.mark.integration, pytest.mark.swarm]
@@ -454,9 +456,37 @@ def counted(text: str) -> int:
     return int(text.split(COUNT_PREFIX)[1].split()[0])
 
 
-def test_down_with_volumes_removes_the_cluster_and_names_its_volumes(cluster, docker_client):
-    """(last: it ends the module's cluster)"""
-    gone = cluster.run("down", "--volumes", timeout=600).ok().stdout
-    assert f"{cluster.project}-swarm-registry-data" in gone, gone
-    assert not docker_client.container.list(all=True, filters=label_filter(cluster.project, "swarm"))
+def test_down_volumes_asks_once_for_the_swarm_and_the_compose_stack_naming_what_each_holds(cluster, docker_client):
+    """(last: it ends the module's cluster) On a terminal, `swarm.down --volumes` names the
+    registry's pushed images and the node holding the hit count, and a no changes nothing; then
+    `down --volumes` asks once for the swarm's data and example 4's, and deletes both after a yes."""
+    project = cluster.project
+    redis = Settings.load().image("REDIS_IMAGE")  # the user's image: stack.deploy pushed it
+    assert f"{cluster.env['SWARM_REGISTRY_PORT']}" not in str(docker_client.image.inspect(redis).repo_tags)
+    count, _ = hit(cluster)
+    node = rf"{project}-swarm-[123]"
+    nodes = f"{project}-swarm-1, {project}-swarm-2, {project}-swarm-3"
+    registry_volume, stack_volume = f"{project}-swarm-registry-data", f"{project}_redis_data"
+    images = "the cluster registry's pushed images (counter, proxy, redis)"
+    cluster.run("compose.up", timeout=900).ok()
+    assert "seen 1 times" in cluster.run("compose.hit").ok().stdout
+
+    no = on_a_terminal(cluster, b"n\n", "swarm.down", "--volumes")
+    assert no.returncode == 1 and no.output.rstrip().endswith(NO), no.output
+    assert f"  volume {registry_volume}: {images}\n" in no.output
+    held = rf"  node {nodes}: each node's engine, with the stack's Redis data: the hit count, {count} \(in {node}\)"
+    assert re.search(held, no.output), no.output
+    assert hit(cluster)[0] == count + 1  # the swarm is untouched
+
+    yes = on_a_terminal(cluster, b"y\n", "down", "--volumes")
+    assert yes.returncode == 0, yes.output
+    assert yes.questions == 1, yes.output  # one question for the stack's data and the swarm's
+    assert f"  volume {stack_volume}: the stack's Redis data, the hit count, 1\n" in yes.output
+    assert f"deleted volume {stack_volume} (the stack's Redis data, the hit count, 1)\n" in yes.output
+    assert f"deleted volume {registry_volume} ({images})\n" in yes.output
+    deleted = rf"deleted node {nodes} \(.*the hit count, {count + 1} \(in {node}\)\)\n"
+    assert re.search(deleted, yes.output), yes.output
+    assert not docker_client.volume.exists(registry_volume) and not docker_client.volume.exists(stack_volume)
+    assert not docker_client.container.list(all=True, filters=label_filter(project, "swarm"))
+    assert not (STATE_DIR / "swarm" / project).exists()
     assert "there is no swarm" in cluster.run("swarm.nodes").stderr
