@@ -129,6 +129,10 @@ class Listing:
     def assembled(self) -> tuple[Any, Collection]:
         """The workshop and its real task collection, assembled once."""
         if self._assembled is None:
+            # invoke turns bytecode off unless given --write-pyc, so every task would compile the
+            # workshop's modules anew (about 50 ms of CPU): they are cached as Python itself
+            # would, unless it was told not to (PYTHONDONTWRITEBYTECODE, -B)
+            sys.dont_write_bytecode = bool(sys.flags.dont_write_bytecode)
             self._assembled = self.assemble()
         return self._assembled
 

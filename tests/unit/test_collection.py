@@ -130,6 +130,15 @@ def test_list_does_not_import_python_on_whales_even_when_it_assembles(tmp_path):
     assert whales(modules) == []
 
 
+@pytest.mark.parametrize("told_not_to", ["", "1"], ids=["by-default", "PYTHONDONTWRITEBYTECODE"])
+def test_assembling_caches_the_workshops_bytecode_unless_python_is_told_not_to(tmp_path, told_not_to):
+    """invoke writes no bytecode by default; the workshop's modules are cached all the same."""
+    env = {"PYTHONPYCACHEPREFIX": str(tmp_path), "PYTHONDONTWRITEBYTECODE": told_not_to}
+    assert run_invoke("--list", env=env).returncode == 0  # no listing under this prefix yet: assembles
+    cached = {path.name.split(".")[0] for path in tmp_path.rglob("workshop/*.pyc")}
+    assert ({"cli", "config", "engine"} <= cached) if not told_not_to else (cached == set()), cached
+
+
 @pytest.mark.parametrize("args", [["--list"], ["--help", "daemon.logs"]], ids=["list", "help"])
 def test_with_the_listing_saved_it_imports_no_example(tmp_path, args):
     env = {"PYTHONPYCACHEPREFIX": str(tmp_path), "PYTHONDONTWRITEBYTECODE": ""}
