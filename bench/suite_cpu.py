@@ -94,16 +94,18 @@ class Containers(threading.Thread):
                 entry[2] = max(entry[2], used)
             self.stopping.wait(1)
 
-    def by_kind(self) -> collections.Counter:
-        found: collections.Counter = collections.Counter()
+    def by_kind(self) -> dict[str, float]:
+        found: dict[str, float] = collections.defaultdict(float)
         for name, first, last in self.seen.values():
             found[kind(name)] += last - first
         return found
 
 
-def tasks(log: Path) -> tuple[collections.Counter, collections.Counter, collections.Counter]:
+def tasks(log: Path) -> tuple[collections.Counter[str], dict[str, float], dict[str, float]]:
     """From the Python processes' lines: per `invoke TASK`, runs, own CPU, children's CPU."""
-    runs, own, children = collections.Counter(), collections.Counter(), collections.Counter()
+    runs: collections.Counter[str] = collections.Counter()
+    own: dict[str, float] = collections.defaultdict(float)
+    children: dict[str, float] = collections.defaultdict(float)
     for line in log.read_text().splitlines():
         me, kids, argv = line.split("\t", 2)
         words = argv.split()
@@ -147,10 +149,10 @@ def main(command: list[str]) -> int:
           f"  (own {sum(own.values()):.0f}, children {sum(children.values()):.0f})")  # fmt: skip
     print(f"  the rest                     {rest:7.0f} CPU-s  {rest / machine:4.0%}  (pytest, shims, runc, kernel)")
     print("\ncontainers by kind:")
-    for name, used in watcher.by_kind().most_common(12):
+    for name, used in sorted(watcher.by_kind().items(), key=lambda item: -item[1])[:12]:
         print(f"  {used:7.1f}  {name}")
     print("\ninvoke tasks by CPU (runs, own + children):")
-    for name, _ in (own + children).most_common(15):
+    for name in sorted(runs, key=lambda task: -(own[task] + children[task]))[:15]:
         print(f"  {own[name] + children[name]:6.1f}  {runs[name]:3d}  {name}")
     return code
 
