@@ -116,6 +116,11 @@ def place(root: Path) -> Path:
     return root / "__pycache__" / "tasks.listing.json"
 
 
+def caching() -> bool:
+    """Whether the workshop writes its caches (bytecode, the listing): unless PYTHONDONTWRITEBYTECODE says not to."""
+    return not os.environ.get("PYTHONDONTWRITEBYTECODE")
+
+
 class Listing:
     """The task collection of the tasks.py in ``root``: from the saved listing while the sources
     are unchanged, else assembled (``assemble`` returns the workshop and its collection) and saved."""
@@ -130,9 +135,8 @@ class Listing:
         """The workshop and its real task collection, assembled once."""
         if self._assembled is None:
             # invoke turns bytecode off unless given --write-pyc, so every task would compile the
-            # workshop's modules anew (about 50 ms of CPU): they are cached as Python itself
-            # would, unless it was told not to (PYTHONDONTWRITEBYTECODE, -B)
-            sys.dont_write_bytecode = bool(sys.flags.dont_write_bytecode)
+            # workshop's modules anew (about 50 ms of CPU): they are cached, as the listing is
+            sys.dont_write_bytecode = not caching()
             self._assembled = self.assemble()
         return self._assembled
 
@@ -151,7 +155,7 @@ class Listing:
 
     def save(self, real: Collection, now: dict[str, Any]) -> None:
         """Save the listing of ``real`` (not when bytecode is not written, or cannot be)."""
-        if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        if not caching():
             return
         try:
             text = json.dumps({"fingerprint": now, "collection": described(real)})

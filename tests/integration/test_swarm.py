@@ -462,7 +462,7 @@ def test_down_volumes_asks_once_for_the_swarm_and_the_compose_stack_naming_what_
     `down --volumes` asks once for the swarm's data and example 4's, and deletes both after a yes."""
     project = cluster.project
     redis = Settings.load().image("REDIS_IMAGE")  # the user's image: stack.deploy pushed it
-    assert f"{cluster.env['SWARM_REGISTRY_PORT']}" not in str(docker_client.image.inspect(redis).repo_tags)
+    assert cluster.env["SWARM_REGISTRY_PORT"] not in str(docker_client.image.inspect(redis).repo_tags)
     count, _ = hit(cluster)
     node = rf"{project}-swarm-[123]"
     nodes = f"{project}-swarm-1, {project}-swarm-2, {project}-swarm-3"
